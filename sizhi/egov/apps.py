@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EgovConfig(AppConfig):
+    name = "sizhi.egov"
+    label = "egov"

@@ -1,0 +1,185 @@
+"""Every change to places, units, service points and grants."""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sizhi.core import audit, regioncode
+from sizhi.core.actions import snapshot, validated
+from sizhi.core.errors import Invalid, NotAllowed, NotFound
+from sizhi.core.text import initials_of, pinyin_of
+from sizhi.orgs.models import Region, RegionKind, RoleGrant, ServicePoint, Unit, can
+from sizhi.orgs.roles import Role
+
+LEVEL_KINDS: dict[str, set[str]] = {
+    "county": {RegionKind.COUNTY},
+    "township": {RegionKind.TOWN, RegionKind.TOWNSHIP, RegionKind.SUBDISTRICT},
+    "village": {RegionKind.VILLAGE, RegionKind.COMMUNITY},
+    "group": {RegionKind.GROUP, RegionKind.NEIGHBOURHOOD},
+}
+
+
+def _require(actor: Any, perm: str, region_code: str) -> None:
+    if actor is not None and not can(actor, perm, region_code):
+        raise NotAllowed
+
+
+def _check_region_fields(code: str, name: str, kind: str) -> None:
+    errors: dict[str, list[str]] = {}
+    if not regioncode.is_valid(code):
+        errors["code"] = [_("区划代码须为6、9、12或15位数字，且下级段不能为000。")]
+    elif kind not in LEVEL_KINDS[regioncode.level_of(code)]:
+        errors["kind"] = [_("类型与区划代码的层级不符。")]
+    if not name.strip():
+        errors["name"] = [_("名称不能为空。")]
+    if errors:
+        raise Invalid(fields=errors)
+
+
+@transaction.atomic
+def create_region(*, code: str, name: str, kind: str, actor: Any) -> Region:
+    """Add a region under its existing parent; the code fixes both level and parent."""
+    code, name = code.strip(), name.strip()
+    _check_region_fields(code, name, kind)
+    parent_code = regioncode.parent_of(code)
+    _require(actor, "orgs.change_region", parent_code or code)
+    parent = None
+    if parent_code is not None:
+        parent = Region.objects.filter(code=parent_code).first()
+        if parent is None:
+            raise Invalid(
+                fields={"code": [_("上级区域 %(code)s 不存在。") % {"code": parent_code}]}
+            )
+    if Region.objects.filter(code=code).exists():
+        raise Invalid(fields={"code": [_("区划代码 %(code)s 已存在。") % {"code": code}]})
+    region = Region.objects.create(
+        code=code,
+        name=name,
+        kind=kind,
+        level=regioncode.level_of(code),
+        parent=parent,
+        pinyin=pinyin_of(name),
+        initials=initials_of(name),
+    )
+    audit.record(
+        actor=actor, action="region.create", obj=region, changes={"code": code, "name": name}
+    )
+    return region
+
+
+@transaction.atomic
+def rename_region(*, code: str, name: str, kind: str | None = None, actor: Any) -> Region:
+    region = Region.objects.select_for_update().filter(code=code).first()
+    if region is None:
+        raise NotFound
+    _require(actor, "orgs.change_region", region.code)
+    kind = kind or region.kind
+    _check_region_fields(region.code, name.strip(), kind)
+    before = snapshot(region, ["name", "kind"])
+    region.name, region.kind = name.strip(), kind
+    region.pinyin, region.initials = pinyin_of(region.name), initials_of(region.name)
+    region.save(update_fields=["name", "kind", "pinyin", "initials"])
+    audit.record(
+        actor=actor,
+        action="region.update",
+        obj=region,
+        changes=audit.diff(before, snapshot(region, ["name", "kind"])),
+    )
+    return region
+
+
+@transaction.atomic
+def create_unit(
+    *, region: Region, kind: str, name: str, parent: Unit | None = None, actor: Any
+) -> Unit:
+    _require(actor, "orgs.change_unit", region.code)
+    unit = Unit(region=region, region_code=region.code, kind=kind, name=name.strip(), parent=parent)
+    validated(unit)
+    unit.save()
+    audit.record(
+        actor=actor, action="unit.create", obj=unit, changes={"kind": kind, "name": unit.name}
+    )
+    return unit
+
+
+@transaction.atomic
+def update_unit(*, unit_id: int, name: str, is_active: bool, actor: Any) -> Unit:
+    unit = Unit.objects.select_for_update().filter(pk=unit_id).first()
+    if unit is None:
+        raise NotFound
+    _require(actor, "orgs.change_unit", unit.region_code)
+    before = snapshot(unit, ["name", "is_active"])
+    unit.name, unit.is_active = name.strip(), is_active
+    validated(unit)
+    unit.save(update_fields=["name", "is_active", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="unit.update",
+        obj=unit,
+        changes=audit.diff(before, snapshot(unit, ["name", "is_active"])),
+    )
+    return unit
+
+
+@transaction.atomic
+def set_service_point(
+    *, region: Region, name: str, facilities: list[str], actor: Any
+) -> ServicePoint:
+    _require(actor, "orgs.change_service_point", region.code)
+    point, created = ServicePoint.objects.select_for_update().get_or_create(
+        region=region, defaults={"region_code": region.code, "name": name}
+    )
+    before = snapshot(point, ["name", "facilities"])
+    point.name, point.facilities = name, sorted(set(facilities))
+    point.save(update_fields=["name", "facilities", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="service_point.create" if created else "service_point.update",
+        obj=point,
+        changes=audit.diff({} if created else before, snapshot(point, ["name", "facilities"])),
+    )
+    return point
+
+
+@transaction.atomic
+def grant_role(
+    *,
+    user: Any,
+    role: str,
+    region: Region | None = None,
+    unit: Unit | None = None,
+    actor: Any,
+) -> RoleGrant:
+    """Give ``user`` a role over a region subtree or over one unit."""
+    if (region is None) == (unit is None):
+        raise Invalid(fields={"region": [_("须指定区域或单位之一。")]})
+    if role not in Role.values:
+        raise Invalid(fields={"role": [_("未知角色。")]})
+    code = region.code if region is not None else unit.region_code  # type: ignore[union-attr]
+    _require(actor, "orgs.manage_grants", code)
+    if RoleGrant.objects.active().filter(user=user, role=role, region=region, unit=unit).exists():
+        raise Invalid(fields={"role": [_("该用户已拥有此授权。")]})
+    grant = RoleGrant.objects.create(
+        user=user, role=role, region=region, unit=unit, region_code=code
+    )
+    audit.record(
+        actor=actor,
+        action="grant.create",
+        obj=grant,
+        changes={"user": user.pk, "role": role, "region_code": code},
+    )
+    return grant
+
+
+@transaction.atomic
+def revoke_role(*, grant_id: int, actor: Any) -> RoleGrant:
+    grant = RoleGrant.objects.select_for_update().active().filter(pk=grant_id).first()
+    if grant is None:
+        raise NotFound
+    _require(actor, "orgs.manage_grants", grant.region_code)
+    grant.revoked_at = timezone.now()
+    grant.save(update_fields=["revoked_at"])
+    audit.record(actor=actor, action="grant.revoke", obj=grant, changes={"role": grant.role})
+    return grant

@@ -1,0 +1,53 @@
+"""Which role may do what. Pure data: the scope (where) comes from the grant's region.
+
+A grant at a region covers its whole subtree. Checks combine the two:
+``can(user, perm, region_code)`` is true when some active grant of the user has a role that
+carries ``perm`` and a region code that is a prefix of ``region_code``.
+"""
+
+from sizhi.orgs.roles import Role
+
+VIEW_REGION_DATA = frozenset(
+    {
+        "orgs.view_unit",
+        "orgs.view_service_point",
+        "residents.view_membership",
+    }
+)
+VIEW_PEOPLE = frozenset({"residents.view_household", "residents.view_person"})
+CHANGE_PEOPLE = frozenset({"residents.change_household", "residents.change_person"})
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    # A resident sees the units and public roles of their own group; their own household and
+    # person records come through the link between user and person, not through a grant.
+    Role.RESIDENT: VIEW_REGION_DATA,
+    Role.COUNCIL_MEMBER: VIEW_REGION_DATA,
+    Role.CONVENER: VIEW_REGION_DATA | VIEW_PEOPLE | {"residents.change_membership"},
+    Role.BRANCH_SECRETARY: VIEW_REGION_DATA | VIEW_PEOPLE | {"residents.change_membership"},
+    Role.OPERATOR: VIEW_REGION_DATA | VIEW_PEOPLE,
+    Role.DISPATCHER: VIEW_REGION_DATA | VIEW_PEOPLE,
+    Role.HANDLER: VIEW_REGION_DATA | VIEW_PEOPLE,
+    Role.CADRE: VIEW_REGION_DATA | VIEW_PEOPLE | CHANGE_PEOPLE | {"residents.reveal_person"},
+    Role.SUPERVISOR: VIEW_REGION_DATA
+    | VIEW_PEOPLE
+    | {"residents.reveal_person", "orgs.view_grant", "core.view_audit"},
+    Role.COUNTY_ADMIN: VIEW_REGION_DATA
+    | VIEW_PEOPLE
+    | CHANGE_PEOPLE
+    | {
+        "residents.reveal_person",
+        "residents.change_membership",
+        "orgs.change_region",
+        "orgs.change_unit",
+        "orgs.change_service_point",
+        "orgs.view_grant",
+        "orgs.manage_grants",
+        "core.view_audit",
+    },
+}
+
+ALL_PERMISSIONS: frozenset[str] = frozenset().union(*ROLE_PERMISSIONS.values())
+
+
+def roles_with(perm: str) -> frozenset[str]:
+    return frozenset(role for role, perms in ROLE_PERMISSIONS.items() if perm in perms)
