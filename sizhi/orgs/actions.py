@@ -12,6 +12,7 @@ from sizhi.core.errors import Invalid, NotAllowed, NotFound
 from sizhi.core.text import initials_of, pinyin_of
 from sizhi.orgs.models import Region, RegionKind, RoleGrant, ServicePoint, Unit, can
 from sizhi.orgs.roles import Role
+from sizhi.orgs.standards import standard_for
 
 LEVEL_KINDS: dict[str, set[str]] = {
     "county": {RegionKind.COUNTY},
@@ -128,6 +129,18 @@ def set_service_point(
     *, region: Region, name: str, facilities: list[str], actor: Any
 ) -> ServicePoint:
     _require(actor, "orgs.change_service_point", region.code)
+    allowed = set(standard_for(region.level).required) | set(standard_for(region.level).optional)
+    unknown = sorted(set(facilities) - allowed)
+    if unknown:
+        raise Invalid(
+            fields={
+                "facilities": [
+                    _("此层级的服务阵地没有这些设施：%(codes)s") % {"codes": "、".join(unknown)}
+                ]
+            }
+        )
+    if not name.strip():
+        raise Invalid(fields={"name": [_("名称不能为空。")]})
     point, created = ServicePoint.objects.select_for_update().get_or_create(
         region=region, defaults={"region_code": region.code, "name": name}
     )

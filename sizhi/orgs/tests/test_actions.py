@@ -3,7 +3,7 @@ import pytest
 from sizhi.core.errors import Invalid
 from sizhi.core.models import AuditLog
 from sizhi.orgs import actions
-from sizhi.orgs.models import Region
+from sizhi.orgs.models import Region, ServicePoint
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +41,33 @@ def test_create_region_refuses_bad_input_and_changes_nothing(
     assert field in error.value.fields
     assert Region.objects.count() == before
     assert AuditLog.objects.count() == 0
+
+
+def test_service_point_facilities_must_belong_to_the_standard_of_the_level(tree, county_admin):
+    with pytest.raises(Invalid) as error:
+        actions.set_service_point(
+            region=tree.group_a1,
+            name="临江村一组群众工作点",
+            facilities=["mass_work_point", "grid_platform", "nonsense"],
+            actor=county_admin,
+        )
+    assert error.value.fields == {
+        "facilities": ["此层级的服务阵地没有这些设施：grid_platform、nonsense"]
+    }
+    assert ServicePoint.objects.count() == 0
+
+
+def test_updating_a_service_point_records_the_changed_facilities(tree, county_admin):
+    actions.set_service_point(
+        region=tree.group_a1, name="一组工作点", facilities=["mass_work_point"], actor=county_admin
+    )
+    actions.set_service_point(
+        region=tree.group_a1,
+        name="一组工作点",
+        facilities=["mass_work_point", "group_council"],
+        actor=county_admin,
+    )
+    row = AuditLog.objects.get(action="service_point.update")
+    assert row.changes == {
+        "facilities": [["mass_work_point"], ["group_council", "mass_work_point"]]
+    }

@@ -6,7 +6,7 @@ from sizhi.core import audit
 from sizhi.core.errors import NotAllowed
 from sizhi.core.models import AuditLog
 from sizhi.orgs import actions, queries
-from sizhi.orgs.models import Region, RoleGrant, Unit, UnitKind
+from sizhi.orgs.models import Region, RoleGrant, ServicePoint, Unit, UnitKind
 from sizhi.orgs.tests.factories import RoleGrantFactory
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +148,21 @@ def test_grant_needs_a_region_or_a_unit_but_not_both(tree, county_admin, village
             actor=county_admin,
         )
     assert RoleGrantFactory._meta.model.objects.filter(user=village_cadre).count() == 1
+
+
+@pytest.mark.parametrize("persona", ALL, indirect=True)
+def test_set_service_point_permission(persona, tree, request):
+    call = {
+        "region": tree.group_a1,
+        "name": "临江村一组群众工作点",
+        "facilities": ["mass_work_point", "group_council", "clinic"],
+    }
+    if ONLY_COUNTY_ADMIN[_name(request)]:
+        point = actions.set_service_point(actor=persona, **call)
+        assert point.facilities == ["clinic", "group_council", "mass_work_point"]
+        assert AuditLog.objects.get(action="service_point.create").region_code == tree.group_a1.code
+    else:
+        with pytest.raises(NotAllowed):
+            actions.set_service_point(actor=persona, **call)
+        assert ServicePoint.objects.count() == 0
+        assert AuditLog.objects.count() == 0
