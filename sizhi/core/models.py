@@ -51,3 +51,36 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+class CalendarYear(models.Model):
+    """A year whose official holiday schedule is loaded (the State Council publishes it each
+    autumn for the next year); deadlines in other years are flagged provisional."""
+
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    source = models.CharField(_("来源"), max_length=40)
+    loaded_at = models.DateTimeField(_("载入时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("节假日安排年度")
+        verbose_name_plural = _("节假日安排年度")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """An exception to the weekday rule: a statutory holiday, or a make-up working day (调休)."""
+
+    day = models.DateField(_("日期"), unique=True)
+    is_working_day = models.BooleanField(_("是否工作日"))
+    name = models.CharField(_("名称"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("节假日与调休")
+        verbose_name_plural = _("节假日与调休")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.name}"

@@ -1,14 +1,18 @@
 """Every change to places, units, service points and grants."""
 
+from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sizhi.core import audit, regioncode
 from sizhi.core.actions import snapshot, validated
+from sizhi.core.calendar import forget_calendar, official_schedule, package_years
 from sizhi.core.errors import Invalid, NotAllowed, NotFound
+from sizhi.core.models import CalendarDay, CalendarYear
 from sizhi.core.text import initials_of, pinyin_of
 from sizhi.orgs.models import Region, RegionKind, RoleGrant, ServicePoint, Unit, can
 from sizhi.orgs.roles import Role
@@ -196,3 +200,139 @@ def revoke_role(*, grant_id: int, actor: Any) -> RoleGrant:
     grant.save(update_fields=["revoked_at"])
     audit.record(actor=actor, action="grant.revoke", obj=grant, changes={"role": grant.role})
     return grant
+
+
+@transaction.atomic
+def load_official_calendar(*, actor: Any) -> int:
+    """Store the holiday schedules the chinese-calendar package knows; years the county office
+    has edited by hand (source "manual") are left alone. Returns the number of days stored."""
+    _require(actor, "orgs.change_calendar", settings.SIZHI_COUNTY_CODE)
+    manual = set(CalendarYear.objects.filter(source="manual").values_list("year", flat=True))
+    years = [year for year in package_years() if year not in manual]
+    rows = [
+        row for row in official_schedule(range(min(years), max(years) + 1)) if row[0].year in years
+    ]
+    CalendarDay.objects.filter(day__year__in=years).delete()
+    CalendarDay.objects.bulk_create(
+        CalendarDay(day=day, is_working_day=working, name=name) for day, working, name in rows
+    )
+    for year in years:
+        CalendarYear.objects.update_or_create(year=year, defaults={"source": "chinese-calendar"})
+    transaction.on_commit(forget_calendar)
+    audit.record(
+        actor=actor,
+        action="calendar.load",
+        region_code=settings.SIZHI_COUNTY_CODE,
+        changes={"years": years, "days": len(rows)},
+    )
+    return len(rows)
+
+
+@transaction.atomic
+def set_calendar_day(*, day: date, is_working_day: bool, name: str, actor: Any) -> CalendarDay:
+    """Record a holiday or make-up working day by hand (e.g. next year's schedule, published
+    in the autumn); the year then counts as loaded and is kept on later package loads."""
+    _require(actor, "orgs.change_calendar", settings.SIZHI_COUNTY_CODE)
+    if not name.strip():
+        raise Invalid(fields={"name": [_("请填写节日或调休名称。")]})
+    entry, _created = CalendarDay.objects.update_or_create(
+        day=day, defaults={"is_working_day": is_working_day, "name": name.strip()}
+    )
+    CalendarYear.objects.update_or_create(year=day.year, defaults={"source": "manual"})
+    transaction.on_commit(forget_calendar)
+    audit.record(
+        actor=actor,
+        action="calendar.set_day",
+        obj=entry,
+        region_code=settings.SIZHI_COUNTY_CODE,
+        changes={"day": day.isoformat(), "is_working_day": is_working_day, "name": name},
+    )
+    return entry
+
+
+@transaction.atomic
+def remove_calendar_day(*, day: date, actor: Any) -> None:
+    _require(actor, "orgs.change_calendar", settings.SIZHI_COUNTY_CODE)
+    deleted, _count = CalendarDay.objects.filter(day=day).delete()
+    if not deleted:
+        raise NotFound
+    CalendarYear.objects.update_or_create(year=day.year, defaults={"source": "manual"})
+    transaction.on_commit(forget_calendar)
+    audit.record(
+        actor=actor,
+        action="calendar.remove_day",
+        region_code=settings.SIZHI_COUNTY_CODE,
+        changes={"day": day.isoformat()},
+    )
+
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sizhi.orgs.regionio import ImportResult, RegionRow
+
+
+@transaction.atomic
+def import_regions(
+    *, rows: "Sequence[RegionRow]", update_existing: bool = False, actor: Any
+) -> "ImportResult":
+    """Import a region tree file's rows all or nothing: every row is checked first (see
+    regionio.plan_import) and any problem raises ImportRejected with the whole report."""
+    from sizhi.orgs import regionio  # regionio reads LEVEL_KINDS from this module
+
+    plan = regionio.plan_import(rows, update_existing=update_existing, actor=actor)
+    if plan.problems:
+        raise regionio.ImportRejected(plan.problems)
+    written = [item.code for item in plan.to_create] + [item.code for item in plan.to_update]
+    ids = dict(
+        Region.objects.filter(
+            code__in={regioncode.parent_of(code) for code in written} - {None}
+        ).values_list("code", "pk")
+    ) if len(written) < 500 else dict(
+        Region.objects.filter(regioncode.within_q({c[:6] for c in written}, field="code"))
+        .values_list("code", "pk")
+    )
+    for level in regioncode.LEVEL_ORDER:
+        batch = [
+            Region(
+                code=item.code,
+                name=item.name,
+                kind=item.kind,
+                level=item.level,
+                parent_id=ids[parent] if (parent := regioncode.parent_of(item.code)) else None,
+                pinyin=pinyin_of(item.name),
+                initials=initials_of(item.name),
+            )
+            for item in plan.to_create
+            if item.level == level
+        ]
+        for region in Region.objects.bulk_create(batch, batch_size=1000):
+            ids[region.code] = region.pk
+        missing = [region.code for region in batch if region.pk is None]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            ids.update(Region.objects.filter(code__in=chunk).values_list("code", "pk"))
+    updates = [
+        Region(pk=ids[item.code], name=item.name, kind=item.kind, pinyin=pinyin_of(item.name),
+               initials=initials_of(item.name))
+        for item in plan.to_update
+    ]
+    Region.objects.bulk_update(updates, ["name", "kind", "pinyin", "initials"], batch_size=500)
+    result = regionio.ImportResult(
+        created=len(plan.to_create), updated=len(plan.to_update), unchanged=plan.unchanged
+    )
+    audit.record(
+        actor=actor,
+        action="region.import",
+        region_code=_common_region(written),
+        changes={
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "renamed": [
+                [item.code, item.old_name, item.name, item.old_kind, item.kind]
+                for item in plan.to_update
+            ],
+        },
+    )
+    return result

@@ -40,6 +40,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "orgs.change_region",
         "orgs.change_unit",
         "orgs.change_service_point",
+        "orgs.change_calendar",
         "orgs.view_grant",
         "orgs.manage_grants",
         "core.view_audit",
