@@ -26,7 +26,7 @@ _cache: tuple[float, WorkCalendar] | None = None
 
 def get_calendar() -> WorkCalendar:
     """The stored calendar, cached in this process for a minute (edits call forget_calendar)."""
-    global _cache  # noqa: PLW0603 - a process-wide cache of a small, rarely edited table
+    global _cache
     now = time.monotonic()
     if _cache is None or now - _cache[0] > _CACHE_SECONDS:
         rows = CalendarDay.objects.values_list("day", "is_working_day")
@@ -36,7 +36,7 @@ def get_calendar() -> WorkCalendar:
 
 
 def forget_calendar() -> None:
-    global _cache  # noqa: PLW0603
+    global _cache
     _cache = None
 
 
