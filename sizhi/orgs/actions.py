@@ -1,5 +1,6 @@
 """Every change to places, units, service points and grants."""
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -14,16 +15,11 @@ from sizhi.core.calendar import forget_calendar, official_schedule, package_year
 from sizhi.core.errors import Invalid, NotAllowed, NotFound
 from sizhi.core.models import CalendarDay, CalendarYear
 from sizhi.core.text import initials_of, pinyin_of
-from sizhi.orgs.models import Region, RegionKind, RoleGrant, ServicePoint, Unit, can
+from sizhi.orgs import regionio
+from sizhi.orgs.models import Region, RoleGrant, ServicePoint, Unit, can
+from sizhi.orgs.regionkinds import LEVEL_KINDS
 from sizhi.orgs.roles import Role
 from sizhi.orgs.standards import standard_for
-
-LEVEL_KINDS: dict[str, set[str]] = {
-    "county": {RegionKind.COUNTY},
-    "township": {RegionKind.TOWN, RegionKind.TOWNSHIP, RegionKind.SUBDISTRICT},
-    "village": {RegionKind.VILLAGE, RegionKind.COMMUNITY},
-    "group": {RegionKind.GROUP, RegionKind.NEIGHBOURHOOD},
-}
 
 
 def _require(actor: Any, perm: str, region_code: str) -> None:
@@ -266,32 +262,17 @@ def remove_calendar_day(*, day: date, actor: Any) -> None:
     )
 
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from sizhi.orgs.regionio import ImportResult, RegionRow
-
-
 @transaction.atomic
 def import_regions(
-    *, rows: "Sequence[RegionRow]", update_existing: bool = False, actor: Any
-) -> "ImportResult":
-    """Import a region tree file's rows all or nothing: every row is checked first (see
-    regionio.plan_import) and any problem raises ImportRejected with the whole report."""
-    from sizhi.orgs import regionio  # regionio reads LEVEL_KINDS from this module
-
+    *, rows: Sequence[regionio.RegionRow], update_existing: bool = False, actor: Any
+) -> regionio.ImportResult:
+    """Import rows of a region tree file, all or nothing. Every row is checked first
+    (regionio.plan_import); any problem raises ImportRejected carrying the whole report.
+    Parents go in before children, one bulk insert per level."""
     plan = regionio.plan_import(rows, update_existing=update_existing, actor=actor)
     if plan.problems:
         raise regionio.ImportRejected(plan.problems)
-    written = [item.code for item in plan.to_create] + [item.code for item in plan.to_update]
-    ids = dict(
-        Region.objects.filter(
-            code__in={regioncode.parent_of(code) for code in written} - {None}
-        ).values_list("code", "pk")
-    ) if len(written) < 500 else dict(
-        Region.objects.filter(regioncode.within_q({c[:6] for c in written}, field="code"))
-        .values_list("code", "pk")
-    )
+    ids = dict(plan.existing_ids)
     for level in regioncode.LEVEL_ORDER:
         batch = [
             Region(
@@ -306,30 +287,36 @@ def import_regions(
             for item in plan.to_create
             if item.level == level
         ]
-        for region in Region.objects.bulk_create(batch, batch_size=1000):
-            ids[region.code] = region.pk
+        Region.objects.bulk_create(batch, batch_size=1000)
+        ids.update((region.code, region.pk) for region in batch if region.pk is not None)
         missing = [region.code for region in batch if region.pk is None]
-        for start in range(0, len(missing), 500):
+        for start in range(0, len(missing), 500):  # backends that return no ids
             chunk = missing[start : start + 500]
             ids.update(Region.objects.filter(code__in=chunk).values_list("code", "pk"))
-    updates = [
-        Region(pk=ids[item.code], name=item.name, kind=item.kind, pinyin=pinyin_of(item.name),
-               initials=initials_of(item.name))
+    changed = [
+        Region(
+            pk=ids[item.code],
+            name=item.name,
+            kind=item.kind,
+            pinyin=pinyin_of(item.name),
+            initials=initials_of(item.name),
+        )
         for item in plan.to_update
     ]
-    Region.objects.bulk_update(updates, ["name", "kind", "pinyin", "initials"], batch_size=500)
+    Region.objects.bulk_update(changed, ["name", "kind", "pinyin", "initials"], batch_size=500)
     result = regionio.ImportResult(
         created=len(plan.to_create), updated=len(plan.to_update), unchanged=plan.unchanged
     )
+    written = [item.code for item in plan.to_create] + [item.code for item in plan.to_update]
     audit.record(
         actor=actor,
         action="region.import",
-        region_code=_common_region(written),
+        region_code=regionio.common_root(written),
         changes={
             "created": result.created,
             "updated": result.updated,
             "unchanged": result.unchanged,
-            "renamed": [
+            "updates": [
                 [item.code, item.old_name, item.name, item.old_kind, item.kind]
                 for item in plan.to_update
             ],
