@@ -4,9 +4,13 @@ from django.views.i18n import set_language
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
-]
-urlpatterns += [
     path("admin/", admin.site.urls),
     path("accounts/", include("sizhi.accounts.urls")),
+    path("regions/", include("sizhi.orgs.urls")),
     path("", include("sizhi.web.urls")),
 ]
+
+# 403 and 404 use Django's handlers with the site's 403.html and 404.html; 400 and 500 render
+# standalone pages that touch neither the database nor the context processors.
+handler400 = "sizhi.web.views.bad_request"
+handler500 = "sizhi.web.views.server_error"
