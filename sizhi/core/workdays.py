@@ -95,7 +95,8 @@ def calendar_from_rows(
     rows: Iterable[tuple[dt.date, bool]], loaded_years: Iterable[int]
 ) -> WorkCalendar:
     """Build a calendar from (day, is_working_day) exceptions to the weekday rule."""
-    holidays, workdays = set(), set()
+    holidays: set[dt.date] = set()
+    workdays: set[dt.date] = set()
     for day, working in rows:
         (workdays if working else holidays).add(day)
     return WorkCalendar(frozenset(holidays), frozenset(workdays), frozenset(loaded_years))

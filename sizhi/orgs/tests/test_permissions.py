@@ -40,9 +40,7 @@ def test_units_visible_to_each_persona(persona, tree, request):
 @pytest.mark.parametrize("persona", ALL, indirect=True)
 def test_grants_visible_to_each_persona(persona, tree, request, village_cadre):
     name = _name(request)
-    own = set(
-        RoleGrant.objects.filter(user_id=getattr(persona, "pk", None)).values_list("pk", flat=True)
-    )
+    own = set(RoleGrant.objects.filter(user_id=persona.pk or 0).values_list("pk", flat=True))
     visible = set(RoleGrant.objects.visible_to(persona).values_list("pk", flat=True))
     if name in {"county_admin", "supervisor"}:
         assert visible == set(RoleGrant.objects.values_list("pk", flat=True))

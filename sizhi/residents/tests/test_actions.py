@@ -31,7 +31,7 @@ def test_create_person_stores_only_the_hash_and_last_four_of_the_id_number(tree,
     )
     assert person.name_pinyin == "wangwu"
     assert Household.objects.get(pk=tree.household_a1.pk).size == 2
-    stored = [str(v) for v in Person.objects.filter(pk=person.pk).values().first().values()]
+    stored = [str(v) for v in Person.objects.filter(pk=person.pk).values().get().values()]
     assert ID_NUMBER not in stored
     audit_row = AuditLog.objects.get(action="person.create")
     assert ID_NUMBER not in str(audit_row.changes)

@@ -125,7 +125,7 @@ def test_update_person_permission(persona, tree, request):
         assert AuditLog.objects.count() == audit_before
 
 
-REVEAL = {
+REVEAL: dict[str, type[NotAllowed] | type[NotFound] | None] = {
     "county_admin": None,
     "supervisor": None,
     "township_cadre": None,
@@ -156,7 +156,9 @@ def test_reveal_person_permission(persona, tree, request):
             persona,
         )
     else:
-        with pytest.raises(REVEAL[name]):
+        expected = REVEAL[name]
+        assert expected is not None
+        with pytest.raises(expected):
             actions.reveal_person(**call)
         assert AuditLog.objects.count() == audit_before
 
