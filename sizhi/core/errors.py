@@ -46,3 +46,10 @@ class Invalid(ActionError):
     ) -> None:
         super().__init__(message)
         self.fields = fields or {}
+
+
+class Throttled(ActionError):
+    """Too many requests from one phone or address (429)."""
+
+    code = "throttled"
+    default_message = _("提交过于频繁，请稍后再试。")

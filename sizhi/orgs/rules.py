@@ -17,6 +17,8 @@ VIEW_REGION_DATA = frozenset(
 VIEW_PEOPLE = frozenset({"residents.view_household", "residents.view_person"})
 CHANGE_PEOPLE = frozenset({"residents.change_household", "residents.change_person"})
 
+CASE_DESK = frozenset({"cases.view", "cases.intake", "cases.dispatch", "cases.follow_up"})
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # A resident sees the units and public roles of their own group; their own household and
     # person records come through the link between user and person, not through a grant.
@@ -24,13 +26,26 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNCIL_MEMBER: VIEW_REGION_DATA,
     Role.CONVENER: VIEW_REGION_DATA | VIEW_PEOPLE | {"residents.change_membership"},
     Role.BRANCH_SECRETARY: VIEW_REGION_DATA | VIEW_PEOPLE | {"residents.change_membership"},
-    Role.OPERATOR: VIEW_REGION_DATA | VIEW_PEOPLE,
-    Role.DISPATCHER: VIEW_REGION_DATA | VIEW_PEOPLE,
-    Role.HANDLER: VIEW_REGION_DATA | VIEW_PEOPLE,
-    Role.CADRE: VIEW_REGION_DATA | VIEW_PEOPLE | CHANGE_PEOPLE | {"residents.reveal_person"},
+    Role.OPERATOR: VIEW_REGION_DATA | VIEW_PEOPLE | CASE_DESK,
+    Role.DISPATCHER: VIEW_REGION_DATA | VIEW_PEOPLE | CASE_DESK,
+    # A handler works the cases of the unit their grant names (see cases.rules), and registers
+    # visits and letters received there.
+    Role.HANDLER: VIEW_REGION_DATA | VIEW_PEOPLE | {"cases.intake"},
+    Role.CADRE: VIEW_REGION_DATA
+    | VIEW_PEOPLE
+    | CHANGE_PEOPLE
+    | {"residents.reveal_person", "cases.view"},
     Role.SUPERVISOR: VIEW_REGION_DATA
     | VIEW_PEOPLE
-    | {"residents.reveal_person", "orgs.view_grant", "core.view_audit"},
+    | {
+        "residents.reveal_person",
+        "orgs.view_grant",
+        "core.view_audit",
+        "cases.view",
+        "cases.supervise",
+        "cases.review",
+        "cases.reveal_contact",
+    },
     Role.COUNTY_ADMIN: VIEW_REGION_DATA
     | VIEW_PEOPLE
     | CHANGE_PEOPLE
@@ -41,6 +56,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "orgs.change_unit",
         "orgs.change_service_point",
         "orgs.change_calendar",
+        "cases.view",
+        "cases.intake",
+        "cases.dispatch",
+        "cases.follow_up",
+        "cases.arbitrate",
+        "cases.supervise",
+        "cases.review",
+        "cases.reveal_contact",
+        "cases.configure",
         "orgs.view_grant",
         "orgs.manage_grants",
         "core.view_audit",

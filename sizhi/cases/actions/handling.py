@@ -1,0 +1,581 @@
+"""The named steps of handling a case. Each checks its own input, then moves the case through
+transition_case()."""
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sizhi.cases import routing
+from sizhi.cases.actions import clocks
+from sizhi.cases.actions.base import check_visible, load_for_update, tracking_hash, transition_case
+from sizhi.cases.models import (
+    Case,
+    Extension,
+    ExtensionState,
+    FollowUp,
+    PauseReason,
+    RoutingRule,
+    Supervision,
+)
+from sizhi.cases.tasks import copy_to_unit
+from sizhi.cases.workflow import OPEN_STATES, CaseState
+from sizhi.core.calendar import deadline
+from sizhi.core.errors import Invalid, InvalidState, NotFound
+from sizhi.core.text import search_terms
+from sizhi.orgs.models import Unit, UnitKind
+
+
+def _required_text(value: str, field: str, message: str, limit: int = 2000) -> str:
+    value = value.strip()
+    if not value:
+        raise Invalid(fields={field: [message]})
+    if len(value) > limit:
+        raise Invalid(fields={field: [_("内容不能超过%(limit)d个字。") % {"limit": limit}]})
+    return value
+
+
+def _active_unit(unit_id: int | None) -> Unit:
+    unit = Unit.objects.filter(pk=unit_id, is_active=True).first() if unit_id else None
+    if unit is None:
+        raise Invalid(fields={"unit_id": [_("请选择有效的承办单位。")]})
+    return unit
+
+
+def _check_competence(case: Case, unit: Unit) -> None:
+    """Never push a county department's matter down to a township or village."""
+    category = case.category
+    if category.owner_level == "county" and len(unit.region_code) > 6:
+        raise Invalid(fields={"unit_id": [_("该分类属县直部门职责，不能派给乡镇或村。")]})
+    if not (len(unit.region_code) <= 6 or case.region_code.startswith(unit.region_code)):
+        raise Invalid(fields={"unit_id": [_("承办单位不在事发地所属区域。")]})
+
+
+def suggest_unit(case: Case) -> routing.Route:
+    """The terminal station for ``case`` by the routing rules and the default."""
+    category = case.category
+    info = routing.CategoryInfo(
+        category.pk, category.parent_id, category.owner_level, category.owner_department_id
+    )
+    rules = [
+        (
+            rule.category_id,
+            rule.region_code,
+            routing.UnitInfo(rule.unit_id, rule.unit.kind, rule.unit.region_code),
+        )
+        for rule in RoutingRule.objects.filter(
+            category_id__in=[category.pk, category.parent_id]
+        ).select_related("unit")
+        if case.region_code.startswith(rule.region_code)
+    ]
+    path = [case.region_code[:n] for n in (6, 9, 12, 15) if n <= len(case.region_code)]
+    units = [
+        routing.UnitInfo(u.pk, u.kind, u.region_code)
+        for u in Unit.objects.filter(region_code__in=path, is_active=True)
+    ]
+    return routing.route(
+        category=info, region_code=case.region_code, rules=rules, units_on_path=units
+    )
+
+
+def _county_office(case: Case) -> Unit | None:
+    return Unit.objects.filter(region_code=case.county_code, kind=UnitKind.COUNTY_OFFICE).first()
+
+
+@transaction.atomic
+def accept_case(*, case_id: int, actor: Any, note: str = "") -> Case:
+    case = load_for_update(case_id)
+    check_visible(case, actor, False)
+    transition_case(case=case, name="accept", actor=actor, note=note)
+    return case
+
+
+@transaction.atomic
+def decline_case(*, case_id: int, reason: str, redirect_to: str, actor: Any) -> Case:
+    """不予受理, with the lawful reason and where the resident should go instead."""
+    case = load_for_update(case_id)
+    check_visible(case, actor, False)
+    reason = _required_text(reason, "reason", _("请说明不予受理的理由。"), 500)
+    redirect_to = _required_text(redirect_to, "redirect_to", _("请告知群众应向何处反映。"), 200)
+    transition_case(
+        case=case,
+        name="decline",
+        actor=actor,
+        note=_("%(reason)s 请向%(where)s反映。") % {"reason": reason, "where": redirect_to},
+        data={"reason": reason, "redirect_to": redirect_to},
+        changes={"closed_at": timezone.now()},
+    )
+    return case
+
+
+@transaction.atomic
+def dispatch_case(*, case_id: int, unit_id: int | None, actor: Any, note: str = "") -> Case:
+    """Send the case to a handling unit (the suggested terminal station when none is given).
+    Dispatch to a township copies the county office."""
+    case = load_for_update(case_id)
+    check_visible(case, actor, False)
+    if unit_id is None:
+        unit_id = suggest_unit(case).unit_id
+    unit = _active_unit(unit_id)
+    _check_competence(case, unit)
+    now = timezone.now()
+    objection = clocks.limits().objection_window(case.kind)
+    transition_case(
+        case=case,
+        name="dispatch",
+        actor=actor,
+        note=note,
+        unit_id=unit.pk,
+        changes={
+            "handling_unit": unit,
+            "receiving_unit": case.receiving_unit or unit,
+            "assigned_at": now,
+        },
+        data={"unit": unit.pk, "object_until": deadline(now, *objection).due_at.isoformat()},
+        now=now,
+    )
+    if len(unit.region_code) == 9:
+        _copy_county_office(case, unit)
+    return case
+
+
+def _copy_county_office(case: Case, unit: Unit) -> None:
+    office = _county_office(case)
+    if office is not None:
+        case_id, office_id = case.pk, office.pk
+        transaction.on_commit(lambda: copy_to_unit.enqueue(case_id, office_id))
+
+
+def _object_until(case: Case) -> dt.datetime | None:
+    event = case.events.filter(transition__in=["dispatch", "transfer", "reassign"]).last()
+    if event is None or "object_until" not in event.data:
+        return None
+    return dt.datetime.fromisoformat(event.data["object_until"])
+
+
+@transaction.atomic
+def object_to_case(*, case_id: int, reason: str, actor: Any) -> Case:
+    """The handling unit says the case is not theirs (退单), within the window, with a reason."""
+    case = load_for_update(case_id)
+    check_visible(case, actor, False)
+    reason = _required_text(reason, "reason", _("请说明退单理由。"), 500)
+    if case.is_designated:
+        raise InvalidState(_("创建办已指定承办单位，不能退回。"))
+    until = _object_until(case)
+    if until is not None and timezone.now() > until:
+        raise InvalidState(_("已超过退单时限。"))
+    transition_case(
+        case=case, name="object", actor=actor, note=reason, unit_id=case.handling_unit_id
+    )
+    return case
+
+
+@transaction.atomic
+def decide_objection(*, case_id: int, unit_id: int | None, note: str, actor: Any) -> Case:
+    """The county office arbitrates: the same unit (uphold) or another (reassign, counted as a
+    transfer). Either way the unit is designated and cannot return it again."""
+    case = load_for_update(case_id)
+    check_visible(case, actor, False)
+    note = _required_text(note, "note", _("请填写裁定意见。"), 500)
+    if unit_id is None or unit_id == case.handling_unit_id:
+        transition_case(
+            case=case,
+            name="uphold",
+            actor=actor,
+            note=note,
+            changes={"is_designated": True},
+            unit_id=case.handling_unit_id,
+        )
+        return case
+    unit = _active_unit(unit_id)
+    _check_competence(case, unit)
+    transition_case(
+        case=case,
+        name="reassign",
+        actor=actor,
+        note=note,
+        unit_id=unit.pk,
+        changes={
+            "handling_unit": unit,
+            "is_designated": True,
+            "transfer_count": case.transfer_count + 1,
+            "assigned_at": timezone.now(),
+        },
+        data={"from_unit": case.handling_unit_id, "unit": unit.pk},
+    )
+    return case
+
+
+@transaction.atomic
+def transfer_case(*, case_id: int, unit_id: int, reason: str, actor: Any) -> Case:
+    """Re-route a case; every transfer is justified and counted, and a case handed around more
+    than the allowed number of times is escalated to the county office."""
+    case = load_for_update(case_id)
+    check_visible(case, actor, False)
+    reason = _required_text(reason, "reason", _("请说明转派理由。"), 500)
+    unit = _active_unit(unit_id)
+    if unit.pk == case.handling_unit_id:
+        raise Invalid(fields={"unit_id": [_("不能转派给当前承办单位。")]})
+    _check_competence(case, unit)
+    now = timezone.now()
+    count = case.transfer_count + 1
+    objection = clocks.limits().objection_window(case.kind)
+    transition_case(
+        case=case,
+        name="transfer",
+        actor=actor,
+        note=reason,
+        unit_id=unit.pk,
+        changes={"handling_unit": unit, "transfer_count": count, "assigned_at": now},
+        data={
+            "from_unit": case.handling_unit_id,
+            "unit": unit.pk,
+            "object_until": deadline(now, *objection).due_at.isoformat(),
+        },
+        now=now,
+    )
+    if count > clocks.limits().max_transfers and not case.is_escalated:
+        _escalate(case, _("多次转派，由创建办督办。"), None, now)
+    return case
+
+
+@transaction.atomic
+def sign_for_case(*, case_id: int, actor: Any) -> Case:
+    case = load_for_update(case_id)
+    check_visible(case, actor, False)
+    transition_case(case=case, name="sign_for", actor=actor, unit_id=case.handling_unit_id)
+    return case
+
+
+@transaction.atomic
+def record_contact(*, case_id: int, note: str, actor: Any) -> Case:
+    """The handler reached the resident (the response clock stops)."""
+    case = load_for_update(case_id)
+    check_visible(case, actor, False)
+    note = _required_text(note, "note", _("请记录联系情况。"))
+    changes = {} if case.first_contact_at else {"first_contact_at": timezone.now()}
+    transition_case(
+        case=case,
+        name="contact",
+        actor=actor,
+        note=note,
+        changes=changes,
+        unit_id=case.handling_unit_id,
+    )
+    return case
+
+
+@transaction.atomic
+def reply_to_case(*, case_id: int, text: str, actor: Any) -> Case:
+    case = load_for_update(case_id)
+    check_visible(case, actor, False)
+    text = _required_text(text, "text", _("请填写答复内容。"), 5000)
+    now = timezone.now()
+    words = " ".join(search_terms(f"{case.title} {case.description} {text}"))
+    transition_case(
+        case=case,
+        name="reply",
+        actor=actor,
+        note=text,
+        unit_id=case.handling_unit_id,
+        changes={
+            "reply": text,
+            "replied_at": now,
+            "first_contact_at": case.first_contact_at or now,
+            "search_text": words,
+        },
+        now=now,
+    )
+    return case
+
+
+def _check_rating(contacted: bool, solved: bool | None, satisfaction: int | None) -> None:
+    if satisfaction is not None and not 1 <= satisfaction <= 5:
+        raise Invalid(fields={"satisfaction": [_("满意度须为1到5。")]})
+    if contacted and (solved is None or satisfaction is None):
+        raise Invalid(fields={"satisfaction": [_("联系上诉求人时，请记录是否解决和满意度。")]})
+
+
+@transaction.atomic
+def follow_up_case(
+    *,
+    case_id: int,
+    contacted: bool,
+    solved: bool | None,
+    satisfaction: int | None,
+    note: str = "",
+    actor: Any,
+    tracking_code: str = "",
+) -> Case:
+    """回访: record the resident's answer; unsolved or dissatisfied sends the case back for
+    re-handling (the second evaluation is the one that counts), otherwise it closes. A bad
+    rating must be contacted within one working day. A resident rates with their code."""
+    case = load_for_update(case_id)
+    submitter = bool(tracking_code) and case.tracking_hash == tracking_hash(
+        case.number, tracking_code
+    )
+    if tracking_code and not submitter:
+        raise NotFound
+    check_visible(case, actor, submitter)
+    if submitter:
+        contacted = True
+    _check_rating(contacted, solved, satisfaction)
+    now = timezone.now()
+    bad = contacted and (solved is False or (satisfaction is not None and satisfaction <= 2))
+    needs_contact_by = (
+        deadline(now, *clocks.limits().named("bad_rating_contact")).due_at if bad else None
+    )
+    FollowUp.objects.create(
+        case=case,
+        region_code=case.region_code,
+        at=now,
+        by=actor if getattr(actor, "pk", None) else None,
+        by_resident=submitter,
+        contacted=contacted,
+        solved=solved,
+        satisfaction=satisfaction,
+        note=note.strip()[:2000],
+        needs_contact_by=needs_contact_by,
+    )
+    who = None if submitter else actor
+    if case.state == CaseState.REPLIED:
+        transition_case(
+            case=case,
+            name="follow_up",
+            actor=who,
+            submitter=submitter,
+            changes={"satisfaction": satisfaction, "is_solved": solved},
+            data={"contacted": contacted},
+            now=now,
+        )
+    else:
+        raise InvalidState
+    if bad and case.reopen_count < 1 and case.kind != "petition":
+        transition_case(
+            case=case,
+            name="reopen",
+            actor=None,
+            note=note.strip()[:2000],
+            changes={
+                "reopen_count": case.reopen_count + 1,
+                "satisfaction": None,
+                "is_solved": None,
+            },
+            now=now,
+        )
+    else:
+        transition_case(case=case, name="close", actor=None, changes={"closed_at": now}, now=now)
+    return case
+
+
+@transaction.atomic
+def close_case(*, case_id: int, actor: Any, note: str = "") -> Case:
+    """Close a replied case that cannot be followed up (anonymous, unreachable)."""
+    case = load_for_update(case_id)
+    check_visible(case, actor, False)
+    transition_case(
+        case=case, name="close", actor=actor, note=note, changes={"closed_at": timezone.now()}
+    )
+    return case
+
+
+@transaction.atomic
+def request_extension(*, case_id: int, reason: str, actor: Any) -> Extension:
+    case = load_for_update(case_id)
+    check_visible(case, actor, False)
+    reason = _required_text(reason, "reason", _("请说明延期理由。"), 1000)
+    if case.extension_count >= clocks.limits().max_extensions:
+        raise InvalidState(_("延期次数已用完。"))
+    if case.extensions.filter(state=ExtensionState.REQUESTED).exists():
+        raise InvalidState(_("已有待审批的延期申请。"))
+    value, unit = clocks.limits().extension(case.kind)
+    now = timezone.now()
+    extension = Extension.objects.create(
+        case=case,
+        value=value,
+        unit=unit,
+        reason=reason,
+        requested_by=actor if getattr(actor, "pk", None) else None,
+        requested_at=now,
+    )
+    transition_case(
+        case=case,
+        name="request_extension",
+        actor=actor,
+        note=reason,
+        unit_id=case.handling_unit_id,
+        data={"extension": extension.pk},
+        now=now,
+    )
+    return extension
+
+
+@transaction.atomic
+def decide_extension(*, case_id: int, approve: bool, note: str, actor: Any) -> Extension:
+    case = load_for_update(case_id)
+    check_visible(case, actor, False)
+    extension = case.extensions.filter(state=ExtensionState.REQUESTED).first()
+    if extension is None:
+        raise InvalidState(_("没有待审批的延期申请。"))
+    now = timezone.now()
+    name = "approve_extension" if approve else "reject_extension"
+    changes = {"extension_count": case.extension_count + 1} if approve else {}
+    transition_case(
+        case=case,
+        name=name,
+        actor=actor,
+        note=note.strip() or extension.reason,
+        changes=changes,
+        data={"extension": extension.pk},
+        now=now,
+    )
+    extension.state = ExtensionState.APPROVED if approve else ExtensionState.REJECTED
+    extension.decided_by = actor if getattr(actor, "pk", None) else None
+    extension.decided_at = now
+    extension.save(update_fields=["state", "decided_by", "decided_at"])
+    if approve:
+        clocks.extend_handling(case, extension.value, extension.unit)
+    return extension
+
+
+@transaction.atomic
+def pause_case_clock(*, case_id: int, reason: str, actor: Any) -> Case:
+    case = load_for_update(case_id)
+    check_visible(case, actor, False)
+    if reason not in PauseReason.values:
+        raise Invalid(fields={"reason": [_("请选择暂停计时的原因。")]})
+    transition_case(
+        case=case,
+        name="pause_clock",
+        actor=actor,
+        note=str(PauseReason(reason).label),
+        data={"reason": reason},
+    )
+    if not clocks.pause_handling(case, reason, timezone.now()):
+        raise InvalidState(_("没有正在计时的办理时限。"))
+    return case
+
+
+@transaction.atomic
+def resume_case_clock(*, case_id: int, actor: Any) -> Case:
+    case = load_for_update(case_id)
+    check_visible(case, actor, False)
+    transition_case(case=case, name="resume_clock", actor=actor)
+    if not clocks.resume_handling(case, timezone.now()):
+        raise InvalidState(_("办理时限未暂停。"))
+    return case
+
+
+def _escalate(case: Case, reason: str, actor: Any, now: dt.datetime) -> Supervision:
+    office = _county_office(case)
+    owner = office or case.handling_unit
+    if owner is None:
+        raise InvalidState(_("没有可督办的单位。"))
+    due = deadline(now, *clocks.limits().named("supervision")).due_at
+    supervision = Supervision.objects.create(
+        case=case,
+        reason=reason[:200],
+        owner_unit=owner,
+        due_at=due,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    transition_case(
+        case=case,
+        name="escalate",
+        actor=actor,
+        note=reason,
+        changes={"is_escalated": True},
+        data={"supervision": supervision.pk, "owner_unit": owner.pk},
+        now=now,
+    )
+    return supervision
+
+
+@transaction.atomic
+def escalate_case(*, case_id: int, reason: str, actor: Any) -> Supervision:
+    """督办, with the county office as owner and a deadline."""
+    case = load_for_update(case_id)
+    check_visible(case, actor, False)
+    reason = _required_text(reason, "reason", _("请填写督办事由。"), 200)
+    return _escalate(case, reason, actor, timezone.now())
+
+
+@transaction.atomic
+def merge_cases(*, parent_id: int, child_ids: Sequence[int], actor: Any) -> Case:
+    """并单: the children follow the parent from now on, and every submitter is told."""
+    if parent_id in child_ids or not child_ids:
+        raise Invalid(fields={"child_ids": [_("请选择要并入的其他诉求。")]})
+    parent = load_for_update(parent_id)
+    check_visible(parent, actor, False)
+    if parent.state not in OPEN_STATES:
+        raise InvalidState(_("主诉求已办结，不能并单。"))
+    for child_id in sorted(set(child_ids)):
+        child = load_for_update(child_id)
+        check_visible(child, actor, False)
+        if child.merged_children.exists():
+            raise Invalid(
+                fields={
+                    "child_ids": [_("诉求 %(number)s 已有并入的诉求。") % {"number": child.number}]
+                }
+            )
+        transition_case(
+            case=child,
+            name="merge",
+            actor=actor,
+            note=parent.number,
+            changes={"merged_into": parent, "closed_at": timezone.now()},
+            data={"parent": parent.pk},
+        )
+    Case.objects.filter(pk=parent.pk).update(repeat_count=parent.repeat_count + len(set(child_ids)))
+    return parent
+
+
+@transaction.atomic
+def add_note(*, case_id: int, text: str, actor: Any) -> Case:
+    case = load_for_update(case_id)
+    check_visible(case, actor, False)
+    text = _required_text(text, "text", _("请填写备注内容。"))
+    transition_case(case=case, name="add_note", actor=actor, note=text)
+    return case
+
+
+@transaction.atomic
+def add_information(*, case_id: int, tracking_code: str, text: str) -> Case:
+    """The resident adds to their own case with the case number and tracking code."""
+    case = load_for_update(case_id)
+    if case.tracking_hash != tracking_hash(case.number, tracking_code):
+        raise NotFound
+    text = _required_text(text, "text", _("请填写补充内容。"))
+    transition_case(case=case, name="add_information", actor=None, submitter=True, note=text)
+    return case
+
+
+@transaction.atomic
+def review_petition(
+    *, case_id: int, step: str, opinion: str, actor: Any, tracking_code: str = ""
+) -> Case:
+    """The 复查/复核 chain of a petition: the petitioner requests (with their code, within the
+    window), the next higher body issues its opinion; after 复核 the matter is terminated."""
+    case = load_for_update(case_id)
+    submitter = bool(tracking_code) and case.tracking_hash == tracking_hash(
+        case.number, tracking_code
+    )
+    if tracking_code and not submitter:
+        raise NotFound
+    check_visible(case, actor, submitter)
+    if step not in {
+        "request_review",
+        "issue_review",
+        "request_recheck",
+        "issue_recheck",
+        "terminate",
+    }:
+        raise Invalid(fields={"step": [_("未知步骤。")]})
+    opinion = _required_text(opinion, "opinion", _("请填写意见或理由。"), 5000)
+    transition_case(
+        case=case, name=step, actor=None if submitter else actor, submitter=submitter, note=opinion
+    )
+    return case

@@ -1,0 +1,318 @@
+"""Receiving a case from any channel: one validation, one numbering, one set of protections."""
+
+import datetime as dt
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sizhi.cases.actions.base import load_for_update, tracking_hash, transition_case
+from sizhi.cases.actions.clocks import start_clocks
+from sizhi.cases.attachments import check_upload
+from sizhi.cases.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseNumber,
+    Category,
+    Channel,
+    Kind,
+    PetitionClass,
+    Urgency,
+)
+from sizhi.cases.tasks import notify_case_event
+from sizhi.cases.workflow import OPEN_STATES
+from sizhi.core import audit
+from sizhi.core.errors import Invalid, NotAllowed, Throttled
+from sizhi.core.pii import is_mobile, keyed_hash, normalise_mobile
+from sizhi.core.text import search_terms
+from sizhi.orgs.models import Region, can
+from sizhi.residents.models import Person
+
+PUBLIC_CHANNELS = frozenset({Channel.WEB, Channel.APP, Channel.OPEN311, Channel.MAILBOX})
+LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
+TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+MAX_REPRESENTATIVES = 5
+DUPLICATE_WINDOW = dt.timedelta(minutes=10)
+RATE_WINDOW = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    case: Case
+    tracking_code: str = ""  # shown once to the submitter; "" when an existing case came back
+    created: bool = True
+    repeat: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+def allocate_number(county_code: str, year: int) -> str:
+    """The next case number of the county and year, e.g. 520327-2026-000123. The counter row is
+    updated in place, which locks it until the transaction ends: numbers are never reused and
+    never collide, on SQLite (one writer at a time) and on PostgreSQL (row lock)."""
+    for _attempt in range(3):
+        counter = CaseNumber.objects.filter(county_code=county_code, year=year)
+        if counter.update(last=F("last") + 1):
+            last = counter.values_list("last", flat=True).get()
+            return f"{county_code}-{year}-{last:06d}"
+        try:
+            with transaction.atomic():
+                CaseNumber.objects.create(county_code=county_code, year=year, last=0)
+        except IntegrityError:
+            continue  # another transaction created it first; take the next number from it
+    raise RuntimeError("could not allocate a case number")
+
+
+def _clean_phone(raw: str, errors: dict[str, list[str]]) -> str:
+    phone = normalise_mobile(raw)
+    if phone and not (is_mobile(phone) or LANDLINE.match(phone)):
+        errors["contact_phone"] = [_("请输入有效的手机号码或带区号的固定电话。")]
+    return phone
+
+
+def _choice(value: str, choices: Any, name: str, errors: dict[str, list[str]]) -> str:
+    if value not in choices.values:
+        errors[name] = [_("请选择有效的选项。")]
+    return value
+
+
+def _coordinate(
+    value: Any, low: int, high: int, name: str, errors: dict[str, list[str]]
+) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.000001"))
+    except ArithmeticError:
+        errors[name] = [_("坐标格式不正确。")]
+        return None
+    if not low <= number <= high:
+        errors[name] = [_("坐标超出范围。")]
+        return None
+    return number
+
+
+@transaction.atomic
+def submit_case(
+    *,
+    channel: str,
+    kind: str,
+    category_id: int | None,
+    title: str,
+    description: str,
+    region_code: str,
+    actor: Any,
+    urgency: str = Urgency.NORMAL,
+    petition_class: str = "",
+    address: str = "",
+    latitude: Any = None,
+    longitude: Any = None,
+    person_id: int | None = None,
+    contact_name: str = "",
+    contact_phone: str = "",
+    is_anonymous: bool = False,
+    is_confidential: bool | None = None,
+    is_public: bool = False,
+    representatives: Sequence[str] = (),
+    visitors: int = 1,
+    receiving_unit_id: int | None = None,
+    complained_unit_id: int | None = None,
+    idempotency_key: str = "",
+    repeat_of_id: int | None = None,
+    attachments: Sequence[UploadedFile] = (),
+    client_ip: str | None = None,
+    now: dt.datetime | None = None,
+) -> Submitted:
+    """Register a case. A double submit (same idempotency key, or the same text from the same
+    phone within ten minutes) returns the case already made; a request about a matter still
+    open for the same caller, category and group is counted as a repeat of it."""
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    title, description = title.strip(), description.strip()
+    _choice(channel, Channel, "channel", errors)
+    _choice(kind, Kind, "kind", errors)
+    _choice(urgency, Urgency, "urgency", errors)
+    if not title:
+        errors["title"] = [_("请填写标题。")]
+    elif len(title) > 100:
+        errors["title"] = [_("标题不能超过100个字。")]
+    if not description:
+        errors["description"] = [_("请填写诉求内容。")]
+    elif len(description) > 5000:
+        errors["description"] = [_("诉求内容不能超过5000个字。")]
+    if len(address) > 200:
+        errors["address"] = [_("地址不能超过200个字。")]
+    region = Region.objects.filter(code=region_code).first() if region_code else None
+    if region is None or region.level == "county":
+        errors["region_code"] = [_("请选择事发的乡镇、村或村民小组。")]
+    category = (
+        Category.objects.filter(pk=category_id, is_active=True, parent__isnull=False).first()
+        if category_id
+        else None
+    )
+    if category is None:
+        errors["category_id"] = [_("请选择诉求分类。")]
+    if kind == Kind.PETITION:
+        _choice(petition_class, PetitionClass, "petition_class", errors)
+    elif petition_class:
+        errors["petition_class"] = [_("只有信访事项才有信访类别。")]
+    phone = _clean_phone(contact_phone, errors)
+    if not is_anonymous and not phone and person_id is None:
+        errors["contact_phone"] = [_("请留下联系电话，或选择匿名反映。")]
+    if len(contact_name) > 50:
+        errors["contact_name"] = [_("姓名不能超过50个字。")]
+    reps = [name.strip() for name in representatives if name.strip()]
+    if len(reps) > MAX_REPRESENTATIVES:
+        errors["representatives"] = [_("集体访最多推选5名代表。")]
+    if not 1 <= visitors <= 10000:
+        errors["visitors"] = [_("来访人数不正确。")]
+    lat = _coordinate(latitude, -90, 90, "latitude", errors)
+    lng = _coordinate(longitude, -180, 180, "longitude", errors)
+    if len(idempotency_key) > 64:
+        errors["idempotency_key"] = [_("幂等键不能超过64个字符。")]
+    person = Person.objects.filter(pk=person_id).first() if person_id else None
+    if person_id and person is None:
+        errors["person_id"] = [_("未找到该居民。")]
+    for upload in attachments:
+        problem = check_upload(upload)
+        if problem:
+            errors.setdefault("attachments", []).append(problem)
+    if len(attachments) > 5:
+        errors["attachments"] = [_("最多上传5个附件。")]
+    if errors:
+        raise Invalid(fields=errors)
+    assert region is not None
+    assert category is not None
+
+    if channel not in PUBLIC_CHANNELS and actor is None:
+        raise NotAllowed
+    if actor is not None and not can(actor, "cases.intake", region.code):
+        raise NotAllowed
+    county = region.code[:6]
+
+    # Double submits come back as the case already made.
+    if idempotency_key:
+        existing = Case.objects.filter(county_code=county, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return Submitted(existing, created=False)
+    if phone:
+        same = Case.objects.filter(
+            contact_phone=phone, description=description, received_at__gte=now - DUPLICATE_WINDOW
+        ).first()
+        if same is not None:
+            return Submitted(same, created=False)
+        if (
+            actor is None
+            and Case.objects.filter(contact_phone=phone, received_at__gte=now - RATE_WINDOW).count()
+            >= settings.SIZHI_INTAKE_PER_PHONE_PER_HOUR
+        ):
+            raise Throttled(_("该号码提交过于频繁，请稍后再试或拨打12343热线。"))
+    ip_hash = keyed_hash(client_ip, "intake-ip") if client_ip else ""
+    if (
+        ip_hash
+        and actor is None
+        and Case.objects.filter(ip_hash=ip_hash, received_at__gte=now - RATE_WINDOW).count()
+        >= settings.SIZHI_INTAKE_PER_IP_PER_HOUR
+    ):
+        raise Throttled(_("提交过于频繁，请稍后再试或拨打12343热线。"))
+
+    # A request about a matter already open is a repeat of it, not a new case.
+    open_matter = None
+    if repeat_of_id is not None:
+        open_matter = Case.objects.filter(pk=repeat_of_id, state__in=OPEN_STATES).first()
+        if open_matter is None:
+            raise Invalid(fields={"repeat_of_id": [_("所关联的诉求不存在或已办结。")]})
+    elif phone:
+        open_matter = Case.objects.filter(
+            contact_phone=phone, category=category, region_code=region.code, state__in=OPEN_STATES
+        ).first()
+    if open_matter is not None:
+        return _record_repeat(open_matter, description, actor, now)
+
+    code = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
+    number = allocate_number(county, timezone.localtime(now).year)
+    if is_confidential is None:
+        is_confidential = petition_class == PetitionClass.ACCUSATION
+    case = Case.objects.create(
+        number=number,
+        county_code=county,
+        kind=kind,
+        petition_class=petition_class,
+        channel=channel,
+        category=category,
+        urgency=urgency,
+        title=title,
+        description=description,
+        region=region,
+        region_code=region.code,
+        address=address.strip(),
+        latitude=lat,
+        longitude=lng,
+        person=person,
+        contact_name="" if is_anonymous else contact_name.strip(),
+        contact_phone="" if is_anonymous else phone,
+        is_anonymous=is_anonymous,
+        is_confidential=is_confidential,
+        is_public=is_public and not is_confidential,
+        representatives=reps,
+        visitors=visitors,
+        receiving_unit_id=receiving_unit_id,
+        complained_unit_id=complained_unit_id,
+        idempotency_key=idempotency_key,
+        tracking_hash=tracking_hash(number, code),
+        ip_hash=ip_hash,
+        received_at=now,
+        search_text=" ".join(search_terms(f"{title} {description}")),
+    )
+    for upload in attachments:
+        _store_attachment(case, upload, public=True)
+    start_clocks(case, "received", now)
+    event = CaseEvent.objects.create(
+        case=case,
+        region_code=case.region_code,
+        at=now,
+        actor=actor if getattr(actor, "pk", None) else None,
+        unit_id=receiving_unit_id,
+        transition="receive",
+        from_state="",
+        to_state=case.state,
+        data={"channel": channel},
+        is_public=True,
+    )
+    audit.record(actor=actor, action="case.receive", obj=case, changes={"channel": channel})
+    event_id = event.pk
+    transaction.on_commit(lambda: notify_case_event.enqueue(event_id))
+    return Submitted(case, tracking_code=code)
+
+
+def _record_repeat(case: Case, description: str, actor: Any, now: dt.datetime) -> Submitted:
+    locked = load_for_update(case.pk)
+    transition_case(
+        case=locked,
+        name="repeat",
+        actor=actor,
+        note=description[:2000],
+        changes={"repeat_count": locked.repeat_count + 1},
+        now=now,
+    )
+    return Submitted(locked, created=False, repeat=True)
+
+
+def _store_attachment(case: Case, upload: UploadedFile, *, public: bool) -> Attachment:
+    return Attachment.objects.create(
+        case=case,
+        file=upload,
+        name=(upload.name or "file")[:120],
+        content_type=upload.content_type or "",
+        size=upload.size or 0,
+        is_public=public,
+    )

@@ -1,0 +1,91 @@
+"""Units and categories for case tests, on top of the shared tree (see the root conftest)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from sizhi.cases.models import Category
+from sizhi.cases.tests.factories import CategoryFactory
+from sizhi.orgs.models import Unit, UnitKind
+from sizhi.orgs.tests.factories import RoleGrantFactory, UnitFactory
+from sizhi.accounts.tests.factories import UserFactory
+
+
+@dataclass
+class Desk:
+    county_office: Unit
+    department: Unit
+    township_office: Unit
+    village_centre: Unit
+    sibling_centre: Unit
+    village_matter: Category
+    township_matter: Category
+    county_matter: Category
+
+
+@pytest.fixture
+def desk(tree: Any) -> Desk:
+    county_office = UnitFactory(region=tree.county, kind=UnitKind.COUNTY_OFFICE, name="县创建办")
+    department = UnitFactory(region=tree.county, kind=UnitKind.COUNTY_DEPARTMENT, name="县水务局")
+    township_office = UnitFactory(
+        region=tree.township_a, kind=UnitKind.TOWNSHIP_OFFICE, name="进化镇党政办"
+    )
+    village_centre = UnitFactory(
+        region=tree.village_a, kind=UnitKind.SERVICE_CENTRE, name="临江村便民服务中心"
+    )
+    sibling_centre = UnitFactory(
+        region=tree.village_b, kind=UnitKind.SERVICE_CENTRE, name="沙坝村便民服务中心"
+    )
+    root = CategoryFactory(code="01", name="基础设施", owner_level="village")
+    return Desk(
+        county_office=county_office,
+        department=department,
+        township_office=township_office,
+        village_centre=village_centre,
+        sibling_centre=sibling_centre,
+        village_matter=CategoryFactory(
+            code="0101", name="路灯", parent=root, owner_level="village"
+        ),
+        township_matter=CategoryFactory(
+            code="0102", name="乡村道路", parent=root, owner_level="township"
+        ),
+        county_matter=CategoryFactory(
+            code="0103",
+            name="饮水安全",
+            parent=root,
+            owner_level="county",
+            owner_department=department,
+        ),
+    )
+
+
+def _user(role: str, **scope: Any) -> Any:
+    user = UserFactory()
+    RoleGrantFactory(user=user, role=role, **scope)
+    return user
+
+
+@pytest.fixture
+def operator(tree: Any) -> Any:
+    return _user("operator", region=tree.county)
+
+
+@pytest.fixture
+def dispatcher(tree: Any) -> Any:
+    return _user("dispatcher", region=tree.county)
+
+
+@pytest.fixture
+def handler(desk: Desk) -> Any:
+    return _user("handler", unit=desk.village_centre)
+
+
+@pytest.fixture
+def sibling_handler(desk: Desk) -> Any:
+    return _user("handler", unit=desk.sibling_centre)
+
+
+@pytest.fixture
+def township_handler(desk: Desk) -> Any:
+    return _user("handler", unit=desk.township_office)
