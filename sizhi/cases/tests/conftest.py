@@ -5,11 +5,11 @@ from typing import Any
 
 import pytest
 
+from sizhi.accounts.tests.factories import UserFactory
 from sizhi.cases.models import Category
 from sizhi.cases.tests.factories import CategoryFactory
 from sizhi.orgs.models import Unit, UnitKind
 from sizhi.orgs.tests.factories import RoleGrantFactory, UnitFactory
-from sizhi.accounts.tests.factories import UserFactory
 
 
 @dataclass

@@ -3,7 +3,6 @@
 import pytest
 
 from sizhi.cases import actions
-from sizhi.cases.models import Case, CaseClock, CaseEvent
 from sizhi.core.models import AuditLog
 from sizhi.messaging.models import Message
 
