@@ -26,31 +26,35 @@ class Desk:
 
 @pytest.fixture
 def desk(tree: Any) -> Desk:
-    county_office = UnitFactory(region=tree.county, kind=UnitKind.COUNTY_OFFICE, name="县创建办")
-    department = UnitFactory(region=tree.county, kind=UnitKind.COUNTY_DEPARTMENT, name="县水务局")
-    township_office = UnitFactory(
+    county_office = UnitFactory.create(
+        region=tree.county, kind=UnitKind.COUNTY_OFFICE, name="县创建办"
+    )
+    department = UnitFactory.create(
+        region=tree.county, kind=UnitKind.COUNTY_DEPARTMENT, name="县水务局"
+    )
+    township_office = UnitFactory.create(
         region=tree.township_a, kind=UnitKind.TOWNSHIP_OFFICE, name="进化镇党政办"
     )
-    village_centre = UnitFactory(
+    village_centre = UnitFactory.create(
         region=tree.village_a, kind=UnitKind.SERVICE_CENTRE, name="临江村便民服务中心"
     )
-    sibling_centre = UnitFactory(
+    sibling_centre = UnitFactory.create(
         region=tree.village_b, kind=UnitKind.SERVICE_CENTRE, name="沙坝村便民服务中心"
     )
-    root = CategoryFactory(code="01", name="基础设施", owner_level="village")
+    root = CategoryFactory.create(code="01", name="基础设施", owner_level="village")
     return Desk(
         county_office=county_office,
         department=department,
         township_office=township_office,
         village_centre=village_centre,
         sibling_centre=sibling_centre,
-        village_matter=CategoryFactory(
+        village_matter=CategoryFactory.create(
             code="0101", name="路灯", parent=root, owner_level="village"
         ),
-        township_matter=CategoryFactory(
+        township_matter=CategoryFactory.create(
             code="0102", name="乡村道路", parent=root, owner_level="township"
         ),
-        county_matter=CategoryFactory(
+        county_matter=CategoryFactory.create(
             code="0103",
             name="饮水安全",
             parent=root,
