@@ -28,7 +28,9 @@ class AuditLog(models.Model):
         verbose_name=_("操作人"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # Audit rows are never updated (see the triggers), so deleting a user leaves their
+        # rows pointing at the old id rather than clearing it.
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
     )

@@ -21,6 +21,28 @@ def initials_of(text: str) -> str:
     return "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default")).lower()
 
 
+# Surnames whose reading differs from the character's common reading.
+SURNAME_READINGS = {
+    "曾": "zeng", "覃": "qin", "单": "shan", "仇": "qiu", "解": "xie", "区": "ou", "朴": "piao",
+    "查": "zha", "翟": "zhai", "乐": "yue", "缪": "miao", "尉迟": "yuchi", "万俟": "moqi",
+    "长孙": "zhangsun", "盖": "ge", "种": "chong", "员": "yun", "繁": "po", "秘": "bi",
+}  # fmt: skip
+
+
+def surname_split(name: str) -> tuple[str, str]:
+    """(surname, given name): two-character surnames that have their own reading, else one."""
+    if name[:2] in SURNAME_READINGS:
+        return name[:2], name[2:]
+    return name[:1], name[1:]
+
+
+def name_pinyin_of(name: str) -> str:
+    """Pinyin of a person's name with surnames read as surnames: 曾国藩 → zengguofan."""
+    surname, given = surname_split(name)
+    head = SURNAME_READINGS.get(surname) or pinyin_of(surname)
+    return head + (pinyin_of(given) if given else "")
+
+
 _T2S = opencc.OpenCC("t2s")
 _WORD = re.compile(r"\w", re.UNICODE)
 jieba.setLogLevel(logging.WARNING)

@@ -143,7 +143,7 @@ def write_units(index: OrgIndex, places: dict[str, list[VillagePlace]]) -> None:
     batch.save()
     office = (county, UnitKind.COUNTY_OFFICE)
     batch.add(county, UnitKind.HOTLINE_CENTRE, f"{COUNTY_NAME}12343民生服务热线中心", office)
-    batch.add(county, UnitKind.MASS_WORK_STATION, f"{COUNTY_NAME}群众工作中心", office)
+    batch.add(county, UnitKind.MASS_WORK_CENTRE, f"{COUNTY_NAME}群众工作中心", office)
     batch.add(county, UnitKind.SERVICE_CENTRE, f"{COUNTY_NAME}政务服务中心", office)
     for department in COUNTY_DEPARTMENTS:
         batch.add(county, UnitKind.COUNTY_DEPARTMENT, f"{COUNTY_NAME}{department}", office)

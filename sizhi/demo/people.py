@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from itertools import accumulate
 
 from sizhi.core.pii import hash_id_number, id_check_char
-from sizhi.core.text import pinyin_of
+from sizhi.core.text import SURNAME_READINGS, pinyin_of
 from sizhi.demo.fenggang import COUNTY_CODE
 
 # Ages are counted at this year, not today's, so the data does not drift with the clock.
@@ -31,7 +31,6 @@ SURNAMES: tuple[tuple[str, int], ...] = (
     ("肖", 4), ("母", 4), ("覃", 3), ("幸", 2),
 )  # fmt: skip
 # Surnames whose reading differs from the character's default reading.
-SURNAME_READINGS = {"曾": "zeng", "覃": "qin"}
 
 _OLDER_MALE = (
     "建国华明军伟刚强勇杰涛斌超波辉林海洋飞鹏志文武成德光荣昌福贵发永学宗兴安东平江山峰磊忠"

@@ -74,6 +74,7 @@ class UnitKind(models.TextChoices):
     COUNTY_DEPARTMENT = "county_department", _("县直部门")
     TOWNSHIP_OFFICE = "township_office", _("乡镇办公室")
     SERVICE_CENTRE = "service_centre", _("政务（党务）服务中心")
+    MASS_WORK_CENTRE = "mass_work_centre", _("群众工作中心")
     MASS_WORK_STATION = "mass_work_station", _("群众工作站")
     MASS_WORK_ROOM = "mass_work_room", _("群众工作室")
     MASS_WORK_POINT = "mass_work_point", _("群众工作点")
@@ -191,10 +192,17 @@ class RoleGrant(models.Model):
                 | (Q(region__isnull=True) & Q(unit__isnull=False)),
                 name="grant_region_xor_unit",
             ),
+            # NULLs never collide in a unique index, so region grants and unit grants each
+            # need their own partial constraint.
             models.UniqueConstraint(
-                fields=["user", "role", "region", "unit"],
-                condition=Q(revoked_at__isnull=True),
-                name="grant_unique_active",
+                fields=["user", "role", "region"],
+                condition=Q(revoked_at__isnull=True, region__isnull=False),
+                name="grant_unique_active_region",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "unit"],
+                condition=Q(revoked_at__isnull=True, unit__isnull=False),
+                name="grant_unique_active_unit",
             ),
         ]
 

@@ -16,7 +16,7 @@ from sizhi.core.pii import (
     normalise_id_number,
     normalise_mobile,
 )
-from sizhi.core.text import pinyin_of
+from sizhi.core.text import name_pinyin_of
 from sizhi.orgs.models import Region, Unit, can
 from sizhi.residents.models import Household, Membership, Person
 
@@ -103,7 +103,7 @@ def create_person(
         household=household,
         relation=relation,
         name=name.strip(),
-        name_pinyin=pinyin_of(name.strip()),
+        name_pinyin=name_pinyin_of(name.strip()),
         gender=gender,
         birth_year=birth_year,
         phone=_clean_phone(phone),
@@ -138,7 +138,7 @@ def update_person(*, person_id: int, actor: Any, **changes: Any) -> Person:
         changes["phone"] = _clean_phone(changes["phone"])
     for field, value in changes.items():
         setattr(person, field, value.strip() if isinstance(value, str) else value)
-    person.name_pinyin = pinyin_of(person.name)
+    person.name_pinyin = name_pinyin_of(person.name)
     validated(person)
     person.save()
     changed = sorted(audit.diff(before, snapshot(person, PERSON_FIELDS)))

@@ -207,6 +207,12 @@ class Membership(TimeStampedModel):
                 condition=Q(ended_on__isnull=True),
                 name="membership_unique_current",
             ),
+            # A unit has one current convener, one secretary and one chair at a time.
+            models.UniqueConstraint(
+                fields=["unit", "role"],
+                condition=Q(ended_on__isnull=True, role__in=["convener", "secretary", "chair"]),
+                name="membership_one_leader",
+            ),
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
                 name="membership_end_after_start",

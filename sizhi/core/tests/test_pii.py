@@ -2,6 +2,7 @@ import pytest
 from django.test import override_settings
 
 from sizhi.core import pii
+from sizhi.core.text import name_pinyin_of
 
 
 @pytest.mark.parametrize(
@@ -56,3 +57,16 @@ def test_id_hash_is_keyed_and_ignores_case_and_spaces():
 )
 def test_masks(func, value, masked):
     assert func(value) == masked
+
+
+@pytest.mark.parametrize(
+    ("name", "reading"),
+    [
+        ("曾国藩", "zengguofan"),
+        ("覃小红", "qinxiaohong"),
+        ("张三", "zhangsan"),
+        ("尉迟恭", "yuchigong"),
+    ],
+)
+def test_names_read_surnames_as_surnames(name, reading):
+    assert name_pinyin_of(name) == reading

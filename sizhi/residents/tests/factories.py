@@ -2,7 +2,7 @@ import datetime
 
 import factory
 
-from sizhi.core.text import pinyin_of
+from sizhi.core.text import name_pinyin_of
 from sizhi.orgs.tests.factories import RegionFactory, UnitFactory
 from sizhi.residents.models import Household, Membership, Person
 
@@ -27,7 +27,7 @@ class PersonFactory(factory.django.DjangoModelFactory[Person]):
     region_code = factory.LazyAttribute(lambda o: o.household.region_code)
     relation = "head"
     name = factory.Sequence(lambda n: f"张{'一二三四五六七八九十'[n % 10]}{n}")
-    name_pinyin = factory.LazyAttribute(lambda o: pinyin_of(o.name))
+    name_pinyin = factory.LazyAttribute(lambda o: name_pinyin_of(o.name))
     gender = "m"
     birth_year = 1970
     phone = factory.Sequence(lambda n: f"137{n:08d}")
