@@ -152,3 +152,20 @@ def create_personas(password: str = DEMO_PASSWORD) -> list[tuple[Persona, User, 
 
 def persona_grants_q() -> Q:
     return Q(user__phone__in=PERSONA_PHONES)
+
+
+def existing_personas() -> list[tuple[Persona, str]]:
+    """(persona, scope) of the persona accounts an earlier build made and that are active."""
+    found = []
+    for persona in PERSONAS:
+        grant = (
+            RoleGrant.objects.active()
+            .filter(user__phone=persona.phone, user__is_active=True, role=persona.role)
+            .select_related("region", "unit")
+            .first()
+        )
+        if grant is None:
+            continue
+        name = grant.unit.name if grant.unit else place_name(grant.region_code)
+        found.append((persona, f"{name} ({grant.region_code})"))
+    return found

@@ -366,7 +366,11 @@ def test_counts_command_prints_existing_counts(demo):
 def test_command_reports_existing_demo(demo):
     out = StringIO()
     call_command("demo", "--small", "--quiet", stdout=out)
-    assert "示范数据已存在" in out.getvalue()
+    text = out.getvalue()
+    assert "示范数据已存在" in text
+    # The logins are printed again, so a second start still shows them.
+    assert re.search(r"县级管理员\s+13900000001\s+fenggang2026\s+凤冈县 \(520327\)", text)
+    assert text.count("fenggang2026") == 12
 
 
 def test_compliance_lists_missing_required_and_present_optional():

@@ -11,12 +11,12 @@ from sizhi.demo.builder import (
     DEFAULT_SEED,
     PROFILE_FULL,
     PROFILE_SMALL,
-    BuildReport,
     DemoError,
     build_demo,
 )
 from sizhi.demo.counts import collect_counts, count_lines, table
 from sizhi.demo.fenggang import COUNTY_CODE
+from sizhi.demo.personas import DEMO_PASSWORD, Persona, existing_personas
 
 
 class Command(BaseCommand):
@@ -55,8 +55,7 @@ class Command(BaseCommand):
                 ).format(profile=report.profile, seed=report.seed)
             )
         self._print_counts(report.counts)
-        if report.created:
-            self._print_accounts(report)
+        self._print_accounts(report.accounts if report.created else existing_personas())
         self.stdout.write(_("用时 {seconds:.1f} 秒").format(seconds=report.elapsed))
 
     def _print_counts(self, counts: dict[str, int]) -> None:
@@ -64,16 +63,14 @@ class Command(BaseCommand):
         for line in table([_("项目"), _("数量")], rows):
             self.stdout.write(line)
 
-    def _print_accounts(self, report: BuildReport) -> None:
+    def _print_accounts(self, accounts: list[tuple[Persona, str]]) -> None:
         self.stdout.write("")
         rows = [
-            [str(persona.label), persona.phone, report.password, scope]
-            for persona, scope in report.accounts
+            [str(persona.label), persona.phone, DEMO_PASSWORD, scope] for persona, scope in accounts
         ]
         for line in table([_("角色"), _("手机号"), _("密码"), _("范围")], rows):
             self.stdout.write(line)
         self.stdout.write(
-            _(
-                "运行 sizhi runserver 后，在 http://127.0.0.1:8000{path} 用上表任一账号登录。"
-            ).format(path=reverse("accounts:login"))
+            _("网站运行后（sizhi serve），在登录页 %(path)s 用上表任一账号登录。")
+            % {"path": reverse("accounts:login")}
         )
