@@ -108,6 +108,7 @@ class MemberRow:
 
 @dataclass(frozen=True)
 class HouseholdRow:
+    id: int
     number: str
     address: str
     size: int
@@ -222,7 +223,7 @@ def _households(user: Any, region: Region, *, after: str, before: str) -> Househ
         more_after = len(found) > size
         found = found[:size]
         more_before = bool(after)
-    rows = [HouseholdRow(h.number, masked_address(h), h.size) for h in found]
+    rows = [HouseholdRow(h.pk, h.number, masked_address(h), h.size) for h in found]
     return HouseholdPage(
         rows=rows,
         in_scope=can(user, "residents.view_household", region.code),

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from sizhi.web import views
+from sizhi.web import views, views_people
 
 
 class RegionCodeConverter:
@@ -23,4 +23,10 @@ urlpatterns = [
     path("coming/<slug:slug>/", views.coming, name="coming"),
     path("regions/", views.region_index, name="region-index"),
     path("regions/<regioncode:code>/", views.region_detail, name="region"),
+    path("households/<int:household_id>/", views_people.household_detail, name="household"),
+    path(
+        "households/<int:household_id>/reveal/<int:person_id>/",
+        views_people.reveal_person,
+        name="reveal-person",
+    ),
 ]

@@ -429,7 +429,7 @@ def test_households_are_paginated_by_number(village_cadre: Any, tree: Any) -> No
     url = region_url(group.code)
 
     def shown(html: str) -> list[str]:
-        return re.findall(r'<th scope="row" data-label="户编号">(N\d{4})</th>', html)
+        return re.findall(r'<th scope="row" data-label="户编号">\s*<a [^>]*>(N\d{4})</a>', html)
 
     first = text_of(client.get(url))
     assert shown(first) == numbers[:50]
