@@ -4,19 +4,20 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
-SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
-    (b"\xff\xd8\xff", 0, "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
-    (b"GIF87a", 0, "image/gif"),
-    (b"GIF89a", 0, "image/gif"),
-    (b"WEBP", 8, "image/webp"),
-    (b"%PDF-", 0, "application/pdf"),
+# (the bytes at each offset, content type): every part must match.
+SIGNATURES: tuple[tuple[tuple[tuple[int, bytes], ...], str], ...] = (
+    (((0, b"\xff\xd8\xff"),), "image/jpeg"),
+    (((0, b"\x89PNG\r\n\x1a\n"),), "image/png"),
+    (((0, b"GIF87a"),), "image/gif"),
+    (((0, b"GIF89a"),), "image/gif"),
+    (((0, b"RIFF"), (8, b"WEBP")), "image/webp"),
+    (((0, b"%PDF-"),), "application/pdf"),
 )
 
 
 def sniff(head: bytes) -> str | None:
-    for signature, offset, content_type in SIGNATURES:
-        if head[offset : offset + len(signature)] == signature:
+    for parts, content_type in SIGNATURES:
+        if all(head[offset : offset + len(part)] == part for offset, part in parts):
             return content_type
     return None
 

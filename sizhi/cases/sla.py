@@ -1,6 +1,7 @@
 """Time limits of cases (pure). Every period is (value, unit) with unit hour, calendar_day or
-working_day; the defaults follow docs/adr/0009-case-time-limits.md and can be overridden with
-the SIZHI_CASE_LIMITS setting (a dict with the same shape as DEFAULT_LIMITS)."""
+working_day; the defaults follow the 信访工作条例 (petitions) and the local 12345 hotline rules
+(see docs/domain/case-workflow.md, generated from this module) and can be overridden with the
+SIZHI_CASE_LIMITS setting (a dict with the same shape as DEFAULT_LIMITS, merged at any depth)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ DEFAULT_LIMITS: dict[str, Any] = {
         "object": (5, "working_day"),
         "extension": (30, "calendar_day"),
         "review": (30, "calendar_day"),
+        # The petitioner asks for 复查 / 复核 within this of the answer / the 复查 opinion.
+        "review_window": (30, "calendar_day"),
     },
     "max_extensions": 1,
     "due_soon_fraction": 0.2,
@@ -81,18 +84,20 @@ class Limits:
         return int(value), str(unit)
 
 
-def merged_limits(overrides: Mapping[str, Any] | None) -> Limits:
-    """The defaults with ``overrides`` laid over them, one level of families deep."""
-    table: dict[str, Any] = {
-        key: dict(value) if isinstance(value, dict) else value
-        for key, value in DEFAULT_LIMITS.items()
-    }
-    for key, value in (overrides or {}).items():
-        if isinstance(value, Mapping) and isinstance(table.get(key), dict):
-            table[key].update(value)
+def _merged(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    table = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), Mapping):
+            table[key] = _merged(base[key], value)
         else:
             table[key] = value
-    return Limits(table)
+    return table
+
+
+def merged_limits(overrides: Mapping[str, Any] | None) -> Limits:
+    """The defaults with ``overrides`` laid over them at any depth: overriding the 一般 handling
+    period keeps the other urgencies' defaults."""
+    return Limits(_merged(DEFAULT_LIMITS, overrides or {}))
 
 
 # Which clocks a transition starts and stops. A transition not listed touches no clock.

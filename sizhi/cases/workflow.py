@@ -9,7 +9,8 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from sizhi.core.workflow import Transition, table
+from sizhi.core.errors import InvalidState
+from sizhi.core.workflow import Transition, table, transition_for
 
 
 class CaseState(models.TextChoices):
@@ -89,3 +90,16 @@ PETITION_ONLY = frozenset(
 def target_of(name: str, current: str) -> str:
     target = TRANSITIONS[name].target
     return target or current
+
+
+def transition_of(name: str, current: str, kind: str) -> Transition:
+    """The transition ``name`` for a case of ``kind`` in state ``current``, or InvalidState:
+    the table's sources, plus the two rules that depend on the kind: the 复查/复核 steps are
+    for petitions only, and a petition being handled is not merged away (each petition gets
+    its own written answer)."""
+    transition = transition_for(TRANSITIONS, name, current)
+    if name in PETITION_ONLY and kind != "petition":
+        raise InvalidState
+    if name == "merge" and kind == "petition" and current == S.IN_PROGRESS:
+        raise InvalidState
+    return transition

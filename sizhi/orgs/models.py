@@ -233,3 +233,14 @@ def scope_prefixes(user: Any, perm: str) -> list[str]:
 
 def can(user: Any, perm: str, region_code: str) -> bool:
     return any(region_code.startswith(prefix) for prefix in scope_prefixes(user, perm))
+
+
+def granted_unit_ids(user: Any) -> list[int]:
+    """Units on which the user holds an active grant, whatever the role."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        RoleGrant.objects.active()
+        .filter(user_id=user.pk, unit__isnull=False)
+        .values_list("unit_id", flat=True)
+    )

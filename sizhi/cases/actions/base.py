@@ -16,7 +16,7 @@ from sizhi.cases.tasks import notify_case_event
 from sizhi.core import audit
 from sizhi.core.errors import InvalidState, NotAllowed, NotFound
 from sizhi.core.pii import keyed_hash
-from sizhi.core.workflow import transition_for
+from sizhi.core.workflow import Transition
 
 # Transitions the resident who filed the case may make (with the tracking code).
 PUBLIC_TRANSITIONS = frozenset(
@@ -24,6 +24,10 @@ PUBLIC_TRANSITIONS = frozenset(
      "request_extension", "approve_extension", "add_information", "request_review",
      "issue_review", "request_recheck", "issue_recheck", "terminate", "follow_up", "repeat"}
 )  # fmt: skip
+
+
+# Besides the transitions that need ``cases.submitter``, the resident may rate the answer.
+SUBMITTER_MAY = frozenset({"follow_up"})
 
 
 def tracking_hash(case_number: str, code: str) -> str:
@@ -45,6 +49,19 @@ def check_visible(case: Case, actor: Any, submitter: bool) -> None:
         raise NotFound
 
 
+def _allowed(transition: Transition, case: Case, actor: Any, submitter: bool) -> bool:
+    """The resident (proved by the tracking code) may take their own steps and rate the answer,
+    nothing else; the system (actor None) may do anything; staff need the permission, and
+    staff acting for the resident need the dispatcher's."""
+    if submitter:
+        return transition.permission == "cases.submitter" or transition.name in SUBMITTER_MAY
+    if actor is None:
+        return True
+    if transition.permission == "cases.submitter":
+        return may(actor, "cases.dispatch", case)
+    return may(actor, transition.permission, case)
+
+
 def transition_case(
     *,
     case: Case,
@@ -56,21 +73,15 @@ def transition_case(
     submitter: bool = False,
     unit_id: int | None = None,
     now: dt.datetime | None = None,
+    public: bool | None = None,
 ) -> CaseEvent:
     """Move ``case`` (locked by the caller) along transition ``name``: check state (409) and
     permission (403), compare-and-set the state with ``changes``, start and stop clocks, write
     the event and the audit row, and notify after commit. ``actor`` None is the system;
-    ``submitter`` True means the caller proved to be the resident who filed it."""
-    if name == "merge" and case.kind == "petition" and case.state == "in_progress":
-        raise InvalidState
-    transition = transition_for(workflow.TRANSITIONS, name, case.state)
-    if name in workflow.PETITION_ONLY and case.kind != "petition":
-        raise InvalidState
-    if transition.permission == "cases.submitter":
-        allowed = submitter or (actor is not None and may(actor, "cases.dispatch", case))
-    else:
-        allowed = actor is None or may(actor, transition.permission, case)
-    if not allowed:
+    ``submitter`` True means the caller proved to be the resident who filed it. ``public``
+    overrides whether the event shows on the resident's tracking page."""
+    transition = workflow.transition_of(name, case.state, case.kind)
+    if not _allowed(transition, case, actor, submitter):
         raise NotAllowed
     now = now or timezone.now()
     source = case.state
@@ -94,7 +105,7 @@ def transition_case(
         to_state=target,
         note=note,
         data=dict(data or {}),
-        is_public=name in PUBLIC_TRANSITIONS,
+        is_public=name in PUBLIC_TRANSITIONS if public is None else public,
     )
     audit.record(
         actor=actor,

@@ -3,9 +3,10 @@
 import datetime as dt
 
 from django.conf import settings
+from django.utils import timezone
 
 from sizhi.cases import sla
-from sizhi.cases.models import Case, CaseClock, ClockState
+from sizhi.cases.models import Case, CaseClock, ClockState, Extension, ExtensionState
 from sizhi.core.calendar import deadline
 
 
@@ -37,16 +38,28 @@ def start_clocks(case: Case, transition: str, now: dt.datetime) -> list[CaseCloc
 
 
 def end_clocks(case: Case, transition: str, now: dt.datetime) -> None:
+    """Stop the clocks ``transition`` stops (met when on time, late otherwise) and cancel the
+    ones it cancels. A paused clock is first credited with its paused time."""
     running = [ClockState.RUNNING, ClockState.PAUSED]
     stops = sla.STOPS.get(transition, ())
-    if stops:
-        open_clocks = CaseClock.objects.filter(case=case, kind__in=stops, state__in=running)
-        open_clocks.filter(due_at__gte=now).update(state=ClockState.MET, stopped_at=now)
-        open_clocks.filter(due_at__lt=now).update(state=ClockState.LATE, stopped_at=now)
     cancels = sla.CANCELS.get(transition, ())
+    if not stops and not cancels:
+        return
+    for clock in CaseClock.objects.filter(case=case, kind__in=stops, state__in=running):
+        if clock.state == ClockState.PAUSED and clock.paused_at is not None:
+            clock.due_at += now - clock.paused_at
+        clock.state = ClockState.MET if clock.due_at >= now else ClockState.LATE
+        clock.stopped_at, clock.paused_at, clock.pause_reason = now, None, ""
+        clock.save(update_fields=["due_at", "state", "stopped_at", "paused_at", "pause_reason"])
     if cancels:
         CaseClock.objects.filter(case=case, kind__in=cancels, state__in=running).update(
-            state=ClockState.CANCELLED, stopped_at=now
+            state=ClockState.CANCELLED, stopped_at=now, paused_at=None, pause_reason=""
+        )
+    if "handle" in stops or "handle" in cancels:
+        # An extension asked for a handling period that has ended lapses with it (the unit
+        # that gets the case next asks for its own).
+        Extension.objects.filter(case=case, state=ExtensionState.REQUESTED).update(
+            state=ExtensionState.REJECTED, decided_at=now
         )
 
 
@@ -82,4 +95,20 @@ def extend_handling(case: Case, value: int, unit: str) -> dt.datetime | None:
     clock.due_at, clock.provisional = due.due_at, clock.provisional or due.provisional
     clock.overdue_at = None
     clock.save(update_fields=["due_at", "provisional", "overdue_at"])
+    return clock.due_at
+
+
+def handling_due(case: Case) -> dt.datetime | None:
+    """When the current handling period ends (None: no handling clock is running)."""
+    clock = (
+        CaseClock.objects.filter(
+            case=case, kind="handle", state__in=[ClockState.RUNNING, ClockState.PAUSED]
+        )
+        .order_by("-started_at")
+        .first()
+    )
+    if clock is None:
+        return None
+    if clock.state == ClockState.PAUSED and clock.paused_at is not None:
+        return clock.due_at + (timezone.now() - clock.paused_at)
     return clock.due_at

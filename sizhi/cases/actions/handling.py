@@ -22,7 +22,7 @@ from sizhi.cases.models import (
     Supervision,
 )
 from sizhi.cases.tasks import copy_to_unit
-from sizhi.cases.workflow import OPEN_STATES, CaseState
+from sizhi.cases.workflow import OPEN_STATES
 from sizhi.core.calendar import deadline
 from sizhi.core.errors import Invalid, InvalidState, NotFound
 from sizhi.core.text import search_terms
@@ -67,7 +67,7 @@ def suggest_unit(case: Case) -> routing.Route:
             routing.UnitInfo(rule.unit_id, rule.unit.kind, rule.unit.region_code),
         )
         for rule in RoutingRule.objects.filter(
-            category_id__in=[category.pk, category.parent_id]
+            category_id__in=[category.pk, category.parent_id], unit__is_active=True
         ).select_related("unit")
         if case.region_code.startswith(rule.region_code)
     ]
@@ -100,13 +100,15 @@ def decline_case(*, case_id: int, reason: str, redirect_to: str, actor: Any) -> 
     check_visible(case, actor, False)
     reason = _required_text(reason, "reason", _("请说明不予受理的理由。"), 500)
     redirect_to = _required_text(redirect_to, "redirect_to", _("请告知群众应向何处反映。"), 200)
+    now = timezone.now()
     transition_case(
         case=case,
         name="decline",
         actor=actor,
         note=_("%(reason)s 请向%(where)s反映。") % {"reason": reason, "where": redirect_to},
         data={"reason": reason, "redirect_to": redirect_to},
-        changes={"closed_at": timezone.now()},
+        changes={"closed_at": now},
+        now=now,
     )
     return case
 
@@ -192,6 +194,8 @@ def decide_objection(*, case_id: int, unit_id: int | None, note: str, actor: Any
         return case
     unit = _active_unit(unit_id)
     _check_competence(case, unit)
+    now = timezone.now()
+    count = case.transfer_count + 1
     transition_case(
         case=case,
         name="reassign",
@@ -201,12 +205,20 @@ def decide_objection(*, case_id: int, unit_id: int | None, note: str, actor: Any
         changes={
             "handling_unit": unit,
             "is_designated": True,
-            "transfer_count": case.transfer_count + 1,
-            "assigned_at": timezone.now(),
+            "transfer_count": count,
+            "assigned_at": now,
         },
         data={"from_unit": case.handling_unit_id, "unit": unit.pk},
+        now=now,
     )
+    _escalate_if_handed_around(case, count, now)
     return case
+
+
+def _escalate_if_handed_around(case: Case, transfers: int, now: dt.datetime) -> None:
+    """A case handed around more than the allowed number of times goes to the county office."""
+    if transfers > clocks.limits().max_transfers and not case.is_escalated:
+        _escalate(case, _("多次转派，由创建办督办。"), None, now)
 
 
 @transaction.atomic
@@ -237,8 +249,7 @@ def transfer_case(*, case_id: int, unit_id: int, reason: str, actor: Any) -> Cas
         },
         now=now,
     )
-    if count > clocks.limits().max_transfers and not case.is_escalated:
-        _escalate(case, _("多次转派，由创建办督办。"), None, now)
+    _escalate_if_handed_around(case, count, now)
     return case
 
 
@@ -256,7 +267,8 @@ def record_contact(*, case_id: int, note: str, actor: Any) -> Case:
     case = load_for_update(case_id)
     check_visible(case, actor, False)
     note = _required_text(note, "note", _("请记录联系情况。"))
-    changes = {} if case.first_contact_at else {"first_contact_at": timezone.now()}
+    now = timezone.now()
+    changes = {} if case.first_contact_at else {"first_contact_at": now}
     transition_case(
         case=case,
         name="contact",
@@ -264,6 +276,7 @@ def record_contact(*, case_id: int, note: str, actor: Any) -> Case:
         note=note,
         changes=changes,
         unit_id=case.handling_unit_id,
+        now=now,
     )
     return case
 
@@ -293,10 +306,24 @@ def reply_to_case(*, case_id: int, text: str, actor: Any) -> Case:
 
 
 def _check_rating(contacted: bool, solved: bool | None, satisfaction: int | None) -> None:
-    if satisfaction is not None and not 1 <= satisfaction <= 5:
-        raise Invalid(fields={"satisfaction": [_("满意度须为1到5。")]})
-    if contacted and (solved is None or satisfaction is None):
-        raise Invalid(fields={"satisfaction": [_("联系上诉求人时，请记录是否解决和满意度。")]})
+    errors: dict[str, list[str]] = {}
+    if not contacted:
+        if solved is not None or satisfaction is not None:
+            errors["contacted"] = [_("未联系上诉求人时，不能记录是否解决和满意度。")]
+    else:
+        if solved is None:
+            errors["solved"] = [_("请记录诉求是否已解决。")]
+        if satisfaction is None:
+            errors["satisfaction"] = [_("请记录满意度。")]
+    if satisfaction is not None and not (isinstance(satisfaction, int) and 1 <= satisfaction <= 5):
+        errors["satisfaction"] = [_("满意度须为1到5。")]
+    if errors:
+        raise Invalid(fields=errors)
+
+
+def is_bad_rating(solved: bool | None, satisfaction: int | None) -> bool:
+    """Unsolved, or 不满意 / 非常不满意 (2 and 1 of the five levels)."""
+    return solved is False or (satisfaction is not None and satisfaction <= 2)
 
 
 @transaction.atomic
@@ -311,8 +338,9 @@ def follow_up_case(
     tracking_code: str = "",
 ) -> Case:
     """回访: record the resident's answer; unsolved or dissatisfied sends the case back for
-    re-handling (the second evaluation is the one that counts), otherwise it closes. A bad
-    rating must be contacted within one working day. A resident rates with their code."""
+    re-handling once (the second evaluation is the one that counts), otherwise it closes. A
+    bad rating must be contacted within one working day. A resident rates with their code;
+    the rating never names them (FollowUp.by stays empty, the event has no actor)."""
     case = load_for_update(case_id)
     submitter = bool(tracking_code) and case.tracking_hash == tracking_hash(
         case.number, tracking_code
@@ -323,8 +351,18 @@ def follow_up_case(
     if submitter:
         contacted = True
     _check_rating(contacted, solved, satisfaction)
+    note = note.strip()[:2000]
     now = timezone.now()
-    bad = contacted and (solved is False or (satisfaction is not None and satisfaction <= 2))
+    bad = contacted and is_bad_rating(solved, satisfaction)
+    transition_case(
+        case=case,
+        name="follow_up",
+        actor=None if submitter else actor,
+        submitter=submitter,
+        changes={"satisfaction": satisfaction, "is_solved": solved},
+        data={"contacted": contacted},
+        now=now,
+    )
     needs_contact_by = (
         deadline(now, *clocks.limits().named("bad_rating_contact")).due_at if bad else None
     )
@@ -332,33 +370,20 @@ def follow_up_case(
         case=case,
         region_code=case.region_code,
         at=now,
-        by=actor if getattr(actor, "pk", None) else None,
+        by=None if submitter or not getattr(actor, "pk", None) else actor,
         by_resident=submitter,
         contacted=contacted,
         solved=solved,
         satisfaction=satisfaction,
-        note=note.strip()[:2000],
+        note=note,
         needs_contact_by=needs_contact_by,
     )
-    who = None if submitter else actor
-    if case.state == CaseState.REPLIED:
-        transition_case(
-            case=case,
-            name="follow_up",
-            actor=who,
-            submitter=submitter,
-            changes={"satisfaction": satisfaction, "is_solved": solved},
-            data={"contacted": contacted},
-            now=now,
-        )
-    else:
-        raise InvalidState
     if bad and case.reopen_count < 1 and case.kind != "petition":
         transition_case(
             case=case,
             name="reopen",
             actor=None,
-            note=note.strip()[:2000],
+            note=note,
             changes={
                 "reopen_count": case.reopen_count + 1,
                 "satisfaction": None,
@@ -376,8 +401,9 @@ def close_case(*, case_id: int, actor: Any, note: str = "") -> Case:
     """Close a replied case that cannot be followed up (anonymous, unreachable)."""
     case = load_for_update(case_id)
     check_visible(case, actor, False)
+    now = timezone.now()
     transition_case(
-        case=case, name="close", actor=actor, note=note, changes={"closed_at": timezone.now()}
+        case=case, name="close", actor=actor, note=note, changes={"closed_at": now}, now=now
     )
     return case
 
@@ -391,8 +417,12 @@ def request_extension(*, case_id: int, reason: str, actor: Any) -> Extension:
         raise InvalidState(_("延期次数已用完。"))
     if case.extensions.filter(state=ExtensionState.REQUESTED).exists():
         raise InvalidState(_("已有待审批的延期申请。"))
-    value, unit = clocks.limits().extension(case.kind)
     now = timezone.now()
+    due = clocks.handling_due(case)
+    if due is not None and due < now:
+        # An extension is asked for before the deadline, not after it.
+        raise InvalidState(_("办理时限已过，不能申请延期。"))
+    value, unit = clocks.limits().extension(case.kind)
     extension = Extension.objects.create(
         case=case,
         value=value,
@@ -510,6 +540,7 @@ def merge_cases(*, parent_id: int, child_ids: Sequence[int], actor: Any) -> Case
         raise Invalid(fields={"child_ids": [_("请选择要并入的其他诉求。")]})
     parent = load_for_update(parent_id)
     check_visible(parent, actor, False)
+    now = timezone.now()
     if parent.state not in OPEN_STATES:
         raise InvalidState(_("主诉求已办结，不能并单。"))
     for child_id in sorted(set(child_ids)):
@@ -526,10 +557,12 @@ def merge_cases(*, parent_id: int, child_ids: Sequence[int], actor: Any) -> Case
             name="merge",
             actor=actor,
             note=parent.number,
-            changes={"merged_into": parent, "closed_at": timezone.now()},
+            changes={"merged_into": parent, "closed_at": now},
             data={"parent": parent.pk},
+            now=now,
         )
-    Case.objects.filter(pk=parent.pk).update(repeat_count=parent.repeat_count + len(set(child_ids)))
+    parent.repeat_count += len(set(child_ids))
+    Case.objects.filter(pk=parent.pk).update(repeat_count=parent.repeat_count)
     return parent
 
 
@@ -575,7 +608,30 @@ def review_petition(
     }:
         raise Invalid(fields={"step": [_("未知步骤。")]})
     opinion = _required_text(opinion, "opinion", _("请填写意见或理由。"), 5000)
+    now = timezone.now()
+    if step in {"request_review", "request_recheck"}:
+        _check_review_window(case, step, now)
     transition_case(
-        case=case, name=step, actor=None if submitter else actor, submitter=submitter, note=opinion
+        case=case,
+        name=step,
+        actor=None if submitter else actor,
+        submitter=submitter,
+        note=opinion,
+        now=now,
     )
     return case
+
+
+def _check_review_window(case: Case, step: str, now: dt.datetime) -> None:
+    """复查 is asked within 30 days of the written answer, 复核 within 30 days of the 复查
+    opinion (信访工作条例 arts. 35-36)."""
+    if step == "request_review":
+        start = case.closed_at or case.replied_at
+    else:
+        last = case.events.filter(transition="issue_review").order_by("at", "id").last()
+        start = last.at if last is not None else None
+    if start is None:
+        return
+    period = clocks.limits().period(case.kind, "review_window", case.urgency)
+    if period is not None and now > deadline(start, *period).due_at:
+        raise InvalidState(_("已超过申请期限。"))

@@ -93,3 +93,53 @@ def sibling_handler(desk: Desk) -> Any:
 @pytest.fixture
 def township_handler(desk: Desk) -> Any:
     return _user("handler", unit=desk.township_office)
+
+
+# ---------------------------------------------------------------------------------------------
+# "Nothing changed": every row an action could write or update, and the append-only counts.
+
+SNAPSHOT_MODELS = (
+    "Case",
+    "CaseEvent",
+    "CaseClock",
+    "CaseNumber",
+    "Extension",
+    "Supervision",
+    "FollowUp",
+    "Attachment",
+)
+
+
+def snapshot() -> dict[str, Any]:
+    """Every case-related row (the tests hold a handful), and how many audit rows and
+    messages there are."""
+    from sizhi.cases import models as case_models
+    from sizhi.core.models import AuditLog
+    from sizhi.messaging.models import Message
+
+    rows: dict[str, Any] = {
+        name: list(getattr(case_models, name).objects.order_by("pk").values())
+        for name in SNAPSHOT_MODELS
+    }
+    rows["AuditLog"] = AuditLog.objects.count()
+    rows["Message"] = Message.objects.count()
+    return rows
+
+
+@pytest.fixture
+def refused(django_capture_on_commit_callbacks: Any) -> Any:
+    """``refused(ErrorClass, call)``: the call raises that error, queues nothing to run after
+    commit, and leaves every row as it was. Returns the error."""
+
+    def check(error: type[Exception], call: Any) -> Any:
+        before = snapshot()
+        with (
+            django_capture_on_commit_callbacks(execute=True) as callbacks,
+            pytest.raises(error) as info,
+        ):
+            call()
+        assert callbacks == []
+        assert snapshot() == before
+        return info.value
+
+    return check
