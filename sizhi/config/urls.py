@@ -7,6 +7,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("sizhi.accounts.urls")),
     path("regions/", include("sizhi.orgs.urls")),
+    path("appeal/", include("sizhi.cases.urls_public")),
+    path("cases/", include("sizhi.cases.urls")),
+    path("stats/", include("sizhi.stats.urls")),
     path("", include("sizhi.web.urls")),
 ]
 

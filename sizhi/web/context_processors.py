@@ -33,6 +33,10 @@ def _section(request: HttpRequest) -> str:
     match = request.resolver_match
     if match is not None and match.namespace == "orgs":
         return "regions"  # the region import and export pages
+    if match is not None and match.namespace in {"appeals", "cases"}:
+        return "cases"
+    if match is not None and match.namespace == "stats":
+        return "stats"
     if match is None or match.namespace != "web":
         return ""
     if match.url_name in {"region-index", "region"}:

@@ -83,12 +83,13 @@ _TILE_ORDER = (
     "region_import",
     "admin",
     "appeal",
+    "console",
+    "work_orders",
+    "stats",
     "motions",
     "pairings",
     "notices",
-    "work_orders",
     "reach",
-    "stats",
 )
 
 ROLE_TILES: dict[str, tuple[str, ...]] = {
@@ -96,12 +97,12 @@ ROLE_TILES: dict[str, tuple[str, ...]] = {
     Role.COUNCIL_MEMBER: ("regions", "motions", "notices"),
     Role.CONVENER: ("regions", "motions", "notices"),
     Role.BRANCH_SECRETARY: ("regions", "motions", "notices"),
-    Role.OPERATOR: ("regions", "work_orders"),
-    Role.DISPATCHER: ("regions", "work_orders"),
+    Role.OPERATOR: ("regions", "console", "work_orders"),
+    Role.DISPATCHER: ("regions", "console", "work_orders"),
     Role.HANDLER: ("regions", "work_orders"),
     Role.CADRE: ("regions", "pairings", "notices", "work_orders"),
     Role.SUPERVISOR: ("regions", "stats", "work_orders", "reach"),
-    Role.COUNTY_ADMIN: ("regions", "region_import", "stats", "reach", "notices"),
+    Role.COUNTY_ADMIN: ("regions", "region_import", "stats", "work_orders", "reach", "notices"),
 }
 
 
@@ -131,6 +132,19 @@ def _tile(key: str) -> Tile:
             _("维护区域、单位、服务阵地等基础数据。"),
             reverse("admin:index"),
         )
+    live = {
+        "appeal": (_("我要反映"), _("提交诉求，凭编号查询办理进度并评价。"), "appeals:index"),
+        "work_orders": (_("工单办理"), _("受理、派单、办理和回复群众诉求。"), "cases:queue"),
+        "console": (
+            _("12343热线受理台"),
+            _("来电登记、查看来电人历史诉求并直接派单。"),
+            "cases:console",
+        ),
+        "stats": (_("统计与督查"), _("诉求受理、响应、解决、满意和按时办结情况。"), "stats:cases"),
+    }
+    if key in live:
+        title, text, name = live[key]
+        return Tile(key, title, text, reverse(name))
     slug, title, text = {
         "appeal": ("cases", _("我要反映"), _("提交诉求，凭编号查询办理进度并评价。")),
         "motions": ("deliberation", _("议题与议事"), _("提出议题，参与评议、审议和表决。")),

@@ -288,7 +288,9 @@ def submit_case(
     open_matter = None
     if repeat_of_id is not None:
         open_matter = _repeated_case(repeat_of_id, actor if staff else None, phone)
-    elif phone:
+    elif phone and not staff:
+        # Staff see the duplicate suggestions and decide themselves (repeat_of_id); for the
+        # public, the same caller, category and group while open is a repeat.
         open_matter = Case.objects.filter(
             contact_phone=phone, category=category, region_code=region.code, state__in=OPEN_STATES
         ).first()

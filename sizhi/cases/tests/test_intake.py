@@ -356,9 +356,18 @@ def test_one_address_may_file_only_so_many_cases_an_hour(submit, refused):
     assert not Case.objects.filter(ip_hash__contains="10.1.2").exists()
 
 
+def test_staff_decide_themselves_whether_a_call_repeats_an_open_matter(submit):
+    first = submit("web").case
+    second = submit("hotline", description="村西头另一盏路灯也不亮。")
+    assert (second.created, second.repeat) == (True, False)
+    assert Case.objects.count() == 2
+    first.refresh_from_db()
+    assert first.repeat_count == 0
+
+
 def test_a_repeat_on_an_open_matter_counts_on_it_instead_of_making_a_case(submit):
     first = submit("web").case
-    again = submit("hotline", description="路灯还是不亮，再次反映。")
+    again = submit("app", description="路灯还是不亮，再次反映。")
     first.refresh_from_db()
     assert (again.case, again.created, again.repeat) == (first, False, True)
     assert first.repeat_count == 1

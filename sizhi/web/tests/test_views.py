@@ -119,11 +119,11 @@ def test_header_shows_the_users_roles_and_a_post_logout_form(village_cadre: Any)
 # Home page per role
 
 EXPECTED_TILES = {
-    "county_admin": ["regions", "region_import", "notices", "reach", "stats"],
-    "supervisor": ["regions", "work_orders", "reach", "stats"],
-    "township_cadre": ["regions", "pairings", "notices", "work_orders"],
-    "village_cadre": ["regions", "pairings", "notices", "work_orders"],
-    "other_village_cadre": ["regions", "pairings", "notices", "work_orders"],
+    "county_admin": ["regions", "region_import", "work_orders", "stats", "notices", "reach"],
+    "supervisor": ["regions", "work_orders", "stats", "reach"],
+    "township_cadre": ["regions", "work_orders", "pairings", "notices"],
+    "village_cadre": ["regions", "work_orders", "pairings", "notices"],
+    "other_village_cadre": ["regions", "work_orders", "pairings", "notices"],
     "convener": ["regions", "motions", "notices"],
     "resident": ["regions", "appeal", "motions", "notices"],
 }
