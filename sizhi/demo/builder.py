@@ -5,6 +5,7 @@ it writes everything in one transaction, records the run in the audit log, and o
 call finds that record and leaves the data alone. ``reset_demo`` wipes it for a rebuild.
 """
 
+import datetime as dt
 import sys
 import time
 from collections.abc import Callable
@@ -12,20 +13,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import ProtectedError, QuerySet, RestrictedError
+from django.db.models import ProtectedError, Q, QuerySet, RestrictedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from sizhi.accounts.models import User
+from sizhi.cases.models import (
+    Attachment,
+    Case,
+    CaseClock,
+    CaseEvent,
+    CaseNumber,
+    Category,
+    Extension,
+    FollowUp,
+    RoutingRule,
+    Supervision,
+)
 from sizhi.core.audit import record
 from sizhi.core.models import AuditLog
 from sizhi.core.regioncode import within_q
 from sizhi.demo import orgwriter, peoplewriter
+from sizhi.demo.cases import tracking_code, write_cases
 from sizhi.demo.counts import collect_counts
 from sizhi.demo.fenggang import COUNTY_CODE, SMALL_TOWNSHIP, TOWNSHIPS
 from sizhi.demo.personas import DEMO_PASSWORD, PERSONA_PHONES, Persona, create_personas
 from sizhi.demo.plan import county_facilities, plan_township
-from sizhi.orgs.models import Region, RoleGrant, ServicePoint, Unit
+from sizhi.orgs.models import Region, RoleGrant, ServicePoint, Unit, UnitKind
 from sizhi.residents.models import Household, Membership, Person
 
 PROFILE_SMALL = "small"
@@ -49,6 +64,8 @@ class BuildReport:
     elapsed: float = 0.0
     accounts: list[tuple[Persona, str]] = field(default_factory=list)  # (persona, scope)
     password: str = DEMO_PASSWORD
+    # Cases to try the public tracking page with: (number, tracking code, state)
+    tracking: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def profile_townships(profile: str) -> list[str]:
@@ -87,9 +104,12 @@ def build_demo(
     reset: bool = False,
     progress: bool = False,
     log: Callable[[str], None] = lambda message: None,
+    as_of: dt.datetime | None = None,
 ) -> BuildReport:
-    """Build the demo county (or find it already built). All in one transaction."""
+    """Build the demo county (or find it already built). All in one transaction. The cases
+    cover the year up to ``as_of`` (now by default)."""
     started = time.perf_counter()
+    as_of = as_of or timezone.now()
     townships = profile_townships(profile)
     with transaction.atomic():
         existing = existing_build()
@@ -115,6 +135,7 @@ def build_demo(
                 seed=seed,
                 counts=collect_counts(COUNTY_CODE),
                 elapsed=time.perf_counter() - started,
+                tracking=_tracking(seed, existing.get("tracking_cases", [])),
             )
         log(
             _("正在生成示范县数据（规模 {profile}，种子 {seed}）……").format(
@@ -146,7 +167,21 @@ def build_demo(
                 peoplewriter.write_township_people(index, plan)
                 bar.update(sum(len(v.groups) for v in plan.villages))
                 del plan
-        accounts = [(persona, scope) for persona, _user, scope in create_personas()]
+        personas = create_personas()
+        accounts = [(persona, scope) for persona, _user, scope in personas]
+        log(_("正在生成近一年的诉求……"))
+        actors = {persona.key: user.pk for persona, user, _scope in personas}
+        handler_unit = index.units.get((SMALL_TOWNSHIP, UnitKind.SERVICE_CENTRE))
+        cases = write_cases(
+            index,
+            seed=seed,
+            as_of=as_of,
+            townships=townships,
+            actors=actors,
+            handler_unit=(actors["handler"], handler_unit)
+            if "handler" in actors and handler_unit
+            else None,
+        )
         counts = collect_counts(COUNTY_CODE)
         elapsed = time.perf_counter() - started
         record(
@@ -158,6 +193,8 @@ def build_demo(
                 "seed": seed,
                 "county_id": index.regions[COUNTY_CODE],
                 "seconds": round(elapsed, 1),
+                "as_of": as_of.isoformat(),
+                "tracking_cases": [number for number, _code, _state in cases.featured],
                 **counts,
             },
         )
@@ -168,7 +205,18 @@ def build_demo(
         counts=counts,
         elapsed=time.perf_counter() - started,
         accounts=accounts,
+        tracking=cases.featured,
     )
+
+
+def _tracking(seed: int, numbers: list[str]) -> list[tuple[str, str, str]]:
+    """The featured cases of an earlier build, with their codes (derived from the seed)."""
+    states = dict(Case.objects.filter(number__in=numbers).values_list("number", "state"))
+    return [
+        (number, tracking_code(seed, number), states[number])
+        for number in numbers
+        if number in states
+    ]
 
 
 def _delete_in_chunks(queryset: QuerySet[Any]) -> int:
@@ -188,6 +236,30 @@ def _delete_in_chunks(queryset: QuerySet[Any]) -> int:
     return deleted
 
 
+def _reset_cases() -> dict[str, int]:
+    """The county's cases and what hangs on them, its case numbers and routing rules; the
+    categories stay (shared reference data) but let go of the county's departments."""
+    cases = Case.objects.filter(county_code=COUNTY_CODE)
+    of_cases = {"case__county_code": COUNTY_CODE}
+    cases.exclude(merged_into=None).update(merged_into=None)
+    deleted = {}
+    for name, model in (
+        ("attachments", Attachment),
+        ("case_events", CaseEvent),
+        ("case_clocks", CaseClock),
+        ("follow_ups", FollowUp),
+        ("extensions", Extension),
+        ("supervisions", Supervision),
+    ):
+        deleted[name] = _delete_in_chunks(model._default_manager.filter(**of_cases))
+    deleted["cases"] = _delete_in_chunks(cases)
+    CaseNumber.objects.filter(county_code=COUNTY_CODE).delete()
+    county_units = Unit.objects.filter(within_q([COUNTY_CODE]))
+    RoutingRule.objects.filter(within_q([COUNTY_CODE]) | Q(unit__in=county_units)).delete()
+    Category.objects.filter(owner_department__in=county_units).update(owner_department=None)
+    return deleted
+
+
 def reset_demo() -> dict[str, int]:
     """Delete the demo county's places, units, people, seats, service points and grants.
     The demo accounts stay (deactivated, without grants) so the audit rows that name them stay
@@ -198,6 +270,7 @@ def reset_demo() -> dict[str, int]:
     deleted: dict[str, int] = {}
     try:
         with transaction.atomic():
+            deleted.update(_reset_cases())
             deleted["grants"] = _delete_in_chunks(RoleGrant.objects.filter(scope))
             deleted["memberships"] = _delete_in_chunks(Membership.objects.filter(scope))
             deleted["persons"] = _delete_in_chunks(Person.objects.filter(scope))

@@ -5,6 +5,8 @@ import unicodedata
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from sizhi.cases.models import Case, Channel
+from sizhi.cases.workflow import CaseState
 from sizhi.core.regioncode import within_q
 from sizhi.orgs.models import Level, Region, ServicePoint, Unit, UnitKind
 from sizhi.orgs.standards import compliance
@@ -44,6 +46,18 @@ def collect_counts(county_code: str) -> dict[str, int]:
         level = {6: "county", 9: "township", 12: "village", 15: "group"}[len(code)]
         if not compliance(level, facilities or [])[0]:
             counts["service_points_complete"] += 1
+    counts.update(case_counts(county_code))
+    return counts
+
+
+def case_counts(county_code: str) -> dict[str, int]:
+    """Cases of the county by state and by channel (every state and channel, zeros too)."""
+    cases = Case.objects.filter(county_code=county_code)
+    by_state = dict(cases.values_list("state").annotate(n=Count("pk")).order_by())
+    by_channel = dict(cases.values_list("channel").annotate(n=Count("pk")).order_by())
+    counts = {"cases": sum(by_state.values())}
+    counts.update({f"cases.{state}": by_state.get(state, 0) for state in CaseState.values})
+    counts.update({f"cases.channel.{c}": by_channel.get(c, 0) for c in Channel.values})
     return counts
 
 
@@ -68,6 +82,12 @@ def count_lines(counts: dict[str, int]) -> list[tuple[str, int]]:
         (_("党员"), counts.get("party_members", 0)),
         (_("服务阵地"), counts.get("service_points", 0)),
         (_("服务阵地（必备设施齐全）"), counts.get("service_points_complete", 0)),
+        (_("诉求（全部）"), counts.get("cases", 0)),
+    ]
+    lines += [
+        (_("诉求：{state}").format(state=CaseState(state).label), counts.get(f"cases.{state}", 0))
+        for state in CaseState.values
+        if counts.get(f"cases.{state}", 0)
     ]
     return lines
 

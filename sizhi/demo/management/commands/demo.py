@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from sizhi.cases.workflow import CaseState
 from sizhi.demo.builder import (
     DEFAULT_SEED,
     PROFILE_FULL,
@@ -20,7 +21,7 @@ from sizhi.demo.personas import DEMO_PASSWORD, Persona, existing_personas
 
 
 class Command(BaseCommand):
-    help = _("生成凤冈县示范数据：区域、单位、居民、议事会、服务阵地和演示账号。")
+    help = _("生成凤冈县示范数据：区域、单位、居民、议事会、服务阵地、演示账号和近一年的诉求。")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -56,6 +57,7 @@ class Command(BaseCommand):
             )
         self._print_counts(report.counts)
         self._print_accounts(report.accounts if report.created else existing_personas())
+        self._print_tracking(report.tracking)
         self.stdout.write(_("用时 {seconds:.1f} 秒").format(seconds=report.elapsed))
 
     def _print_counts(self, counts: dict[str, int]) -> None:
@@ -74,3 +76,12 @@ class Command(BaseCommand):
             _("网站运行后（sizhi serve），在登录页 %(path)s 用上表任一账号登录。")
             % {"path": reverse("accounts:login")}
         )
+
+    def _print_tracking(self, tracking: list[tuple[str, str, str]]) -> None:
+        if not tracking:
+            return
+        self.stdout.write("")
+        rows = [[number, code, str(CaseState(state).label)] for number, code, state in tracking]
+        for line in table([_("诉求编号"), _("查询码"), _("状态")], rows):
+            self.stdout.write(line)
+        self.stdout.write(_("群众可在诉求查询页面凭编号和查询码查看办理进度、补充材料和评价。"))
