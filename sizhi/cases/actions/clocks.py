@@ -93,8 +93,9 @@ def extend_handling(case: Case, value: int, unit: str) -> dt.datetime | None:
         return None
     due = deadline(clock.due_at, value, unit)
     clock.due_at, clock.provisional = due.due_at, clock.provisional or due.provisional
-    clock.overdue_at = None
-    clock.save(update_fields=["due_at", "provisional", "overdue_at"])
+    # A new deadline gets its own due-soon warning and overdue mark from the sweep.
+    clock.overdue_at = clock.due_soon_at = None
+    clock.save(update_fields=["due_at", "provisional", "overdue_at", "due_soon_at"])
     return clock.due_at
 
 
