@@ -1,19 +1,23 @@
 """Every change to cases. The public surface of the app, with cases.queries."""
 
 from sizhi.cases.actions.base import transition_case
-from sizhi.cases.actions.handling import (
+from sizhi.cases.actions.dispatching import (
     accept_case,
-    add_information,
-    add_note,
-    close_case,
-    decide_extension,
     decide_objection,
     decline_case,
     dispatch_case,
     escalate_case,
+    object_to_case,
+    suggest_unit,
+    transfer_case,
+)
+from sizhi.cases.actions.handling import (
+    add_information,
+    add_note,
+    close_case,
+    decide_extension,
     follow_up_case,
     merge_cases,
-    object_to_case,
     pause_case_clock,
     record_contact,
     reply_to_case,
@@ -21,8 +25,6 @@ from sizhi.cases.actions.handling import (
     resume_case_clock,
     review_petition,
     sign_for_case,
-    suggest_unit,
-    transfer_case,
 )
 from sizhi.cases.actions.intake import Submitted, allocate_number, submit_case
 

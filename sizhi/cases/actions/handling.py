@@ -9,248 +9,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sizhi.cases import routing
 from sizhi.cases.actions import clocks
 from sizhi.cases.actions.base import check_visible, load_for_update, tracking_hash, transition_case
+from sizhi.cases.actions.common import (
+    required_text,
+)
 from sizhi.cases.models import (
     Case,
     Extension,
     ExtensionState,
     FollowUp,
     PauseReason,
-    RoutingRule,
-    Supervision,
 )
-from sizhi.cases.tasks import copy_to_unit
 from sizhi.cases.workflow import OPEN_STATES
 from sizhi.core.calendar import deadline
 from sizhi.core.errors import Invalid, InvalidState, NotFound
 from sizhi.core.text import search_terms
-from sizhi.orgs.models import Unit, UnitKind
-
-
-def _required_text(value: str, field: str, message: str, limit: int = 2000) -> str:
-    value = value.strip()
-    if not value:
-        raise Invalid(fields={field: [message]})
-    if len(value) > limit:
-        raise Invalid(fields={field: [_("内容不能超过%(limit)d个字。") % {"limit": limit}]})
-    return value
-
-
-def _active_unit(unit_id: int | None) -> Unit:
-    unit = Unit.objects.filter(pk=unit_id, is_active=True).first() if unit_id else None
-    if unit is None:
-        raise Invalid(fields={"unit_id": [_("请选择有效的承办单位。")]})
-    return unit
-
-
-def _check_competence(case: Case, unit: Unit) -> None:
-    """Never push a county department's matter down to a township or village."""
-    category = case.category
-    if category.owner_level == "county" and len(unit.region_code) > 6:
-        raise Invalid(fields={"unit_id": [_("该分类属县直部门职责，不能派给乡镇或村。")]})
-    if not (len(unit.region_code) <= 6 or case.region_code.startswith(unit.region_code)):
-        raise Invalid(fields={"unit_id": [_("承办单位不在事发地所属区域。")]})
-
-
-def suggest_unit(case: Case) -> routing.Route:
-    """The terminal station for ``case`` by the routing rules and the default."""
-    category = case.category
-    info = routing.CategoryInfo(
-        category.pk, category.parent_id, category.owner_level, category.owner_department_id
-    )
-    rules = [
-        (
-            rule.category_id,
-            rule.region_code,
-            routing.UnitInfo(rule.unit_id, rule.unit.kind, rule.unit.region_code),
-        )
-        for rule in RoutingRule.objects.filter(
-            category_id__in=[category.pk, category.parent_id], unit__is_active=True
-        ).select_related("unit")
-        if case.region_code.startswith(rule.region_code)
-    ]
-    path = [case.region_code[:n] for n in (6, 9, 12, 15) if n <= len(case.region_code)]
-    units = [
-        routing.UnitInfo(u.pk, u.kind, u.region_code)
-        for u in Unit.objects.filter(region_code__in=path, is_active=True)
-    ]
-    return routing.route(
-        category=info, region_code=case.region_code, rules=rules, units_on_path=units
-    )
-
-
-def _county_office(case: Case) -> Unit | None:
-    return Unit.objects.filter(region_code=case.county_code, kind=UnitKind.COUNTY_OFFICE).first()
-
-
-@transaction.atomic
-def accept_case(*, case_id: int, actor: Any, note: str = "") -> Case:
-    case = load_for_update(case_id)
-    check_visible(case, actor, False)
-    transition_case(case=case, name="accept", actor=actor, note=note)
-    return case
-
-
-@transaction.atomic
-def decline_case(*, case_id: int, reason: str, redirect_to: str, actor: Any) -> Case:
-    """不予受理, with the lawful reason and where the resident should go instead."""
-    case = load_for_update(case_id)
-    check_visible(case, actor, False)
-    reason = _required_text(reason, "reason", _("请说明不予受理的理由。"), 500)
-    redirect_to = _required_text(redirect_to, "redirect_to", _("请告知群众应向何处反映。"), 200)
-    now = timezone.now()
-    transition_case(
-        case=case,
-        name="decline",
-        actor=actor,
-        note=_("%(reason)s 请向%(where)s反映。") % {"reason": reason, "where": redirect_to},
-        data={"reason": reason, "redirect_to": redirect_to},
-        changes={"closed_at": now},
-        now=now,
-    )
-    return case
-
-
-@transaction.atomic
-def dispatch_case(*, case_id: int, unit_id: int | None, actor: Any, note: str = "") -> Case:
-    """Send the case to a handling unit (the suggested terminal station when none is given).
-    Dispatch to a township copies the county office."""
-    case = load_for_update(case_id)
-    check_visible(case, actor, False)
-    if unit_id is None:
-        unit_id = suggest_unit(case).unit_id
-    unit = _active_unit(unit_id)
-    _check_competence(case, unit)
-    now = timezone.now()
-    objection = clocks.limits().objection_window(case.kind)
-    transition_case(
-        case=case,
-        name="dispatch",
-        actor=actor,
-        note=note,
-        unit_id=unit.pk,
-        changes={
-            "handling_unit": unit,
-            "receiving_unit": case.receiving_unit or unit,
-            "assigned_at": now,
-        },
-        data={"unit": unit.pk, "object_until": deadline(now, *objection).due_at.isoformat()},
-        now=now,
-    )
-    if len(unit.region_code) == 9:
-        _copy_county_office(case, unit)
-    return case
-
-
-def _copy_county_office(case: Case, unit: Unit) -> None:
-    office = _county_office(case)
-    if office is not None:
-        case_id, office_id = case.pk, office.pk
-        transaction.on_commit(lambda: copy_to_unit.enqueue(case_id, office_id))
-
-
-def _object_until(case: Case) -> dt.datetime | None:
-    event = case.events.filter(transition__in=["dispatch", "transfer", "reassign"]).last()
-    if event is None or "object_until" not in event.data:
-        return None
-    return dt.datetime.fromisoformat(event.data["object_until"])
-
-
-@transaction.atomic
-def object_to_case(*, case_id: int, reason: str, actor: Any) -> Case:
-    """The handling unit says the case is not theirs (退单), within the window, with a reason."""
-    case = load_for_update(case_id)
-    check_visible(case, actor, False)
-    reason = _required_text(reason, "reason", _("请说明退单理由。"), 500)
-    if case.is_designated:
-        raise InvalidState(_("创建办已指定承办单位，不能退回。"))
-    until = _object_until(case)
-    if until is not None and timezone.now() > until:
-        raise InvalidState(_("已超过退单时限。"))
-    transition_case(
-        case=case, name="object", actor=actor, note=reason, unit_id=case.handling_unit_id
-    )
-    return case
-
-
-@transaction.atomic
-def decide_objection(*, case_id: int, unit_id: int | None, note: str, actor: Any) -> Case:
-    """The county office arbitrates: the same unit (uphold) or another (reassign, counted as a
-    transfer). Either way the unit is designated and cannot return it again."""
-    case = load_for_update(case_id)
-    check_visible(case, actor, False)
-    note = _required_text(note, "note", _("请填写裁定意见。"), 500)
-    if unit_id is None or unit_id == case.handling_unit_id:
-        transition_case(
-            case=case,
-            name="uphold",
-            actor=actor,
-            note=note,
-            changes={"is_designated": True},
-            unit_id=case.handling_unit_id,
-        )
-        return case
-    unit = _active_unit(unit_id)
-    _check_competence(case, unit)
-    now = timezone.now()
-    count = case.transfer_count + 1
-    transition_case(
-        case=case,
-        name="reassign",
-        actor=actor,
-        note=note,
-        unit_id=unit.pk,
-        changes={
-            "handling_unit": unit,
-            "is_designated": True,
-            "transfer_count": count,
-            "assigned_at": now,
-        },
-        data={"from_unit": case.handling_unit_id, "unit": unit.pk},
-        now=now,
-    )
-    _escalate_if_handed_around(case, count, now)
-    return case
-
-
-def _escalate_if_handed_around(case: Case, transfers: int, now: dt.datetime) -> None:
-    """A case handed around more than the allowed number of times goes to the county office."""
-    if transfers > clocks.limits().max_transfers and not case.is_escalated:
-        _escalate(case, _("多次转派，由创建办督办。"), None, now)
-
-
-@transaction.atomic
-def transfer_case(*, case_id: int, unit_id: int, reason: str, actor: Any) -> Case:
-    """Re-route a case; every transfer is justified and counted, and a case handed around more
-    than the allowed number of times is escalated to the county office."""
-    case = load_for_update(case_id)
-    check_visible(case, actor, False)
-    reason = _required_text(reason, "reason", _("请说明转派理由。"), 500)
-    unit = _active_unit(unit_id)
-    if unit.pk == case.handling_unit_id:
-        raise Invalid(fields={"unit_id": [_("不能转派给当前承办单位。")]})
-    _check_competence(case, unit)
-    now = timezone.now()
-    count = case.transfer_count + 1
-    objection = clocks.limits().objection_window(case.kind)
-    transition_case(
-        case=case,
-        name="transfer",
-        actor=actor,
-        note=reason,
-        unit_id=unit.pk,
-        changes={"handling_unit": unit, "transfer_count": count, "assigned_at": now},
-        data={
-            "from_unit": case.handling_unit_id,
-            "unit": unit.pk,
-            "object_until": deadline(now, *objection).due_at.isoformat(),
-        },
-        now=now,
-    )
-    _escalate_if_handed_around(case, count, now)
-    return case
 
 
 @transaction.atomic
@@ -266,7 +40,7 @@ def record_contact(*, case_id: int, note: str, actor: Any) -> Case:
     """The handler reached the resident (the response clock stops)."""
     case = load_for_update(case_id)
     check_visible(case, actor, False)
-    note = _required_text(note, "note", _("请记录联系情况。"))
+    note = required_text(note, "note", _("请记录联系情况。"))
     now = timezone.now()
     changes = {} if case.first_contact_at else {"first_contact_at": now}
     transition_case(
@@ -285,7 +59,7 @@ def record_contact(*, case_id: int, note: str, actor: Any) -> Case:
 def reply_to_case(*, case_id: int, text: str, actor: Any) -> Case:
     case = load_for_update(case_id)
     check_visible(case, actor, False)
-    text = _required_text(text, "text", _("请填写答复内容。"), 5000)
+    text = required_text(text, "text", _("请填写答复内容。"), 5000)
     now = timezone.now()
     words = " ".join(search_terms(f"{case.title} {case.description} {text}"))
     transition_case(
@@ -412,7 +186,7 @@ def close_case(*, case_id: int, actor: Any, note: str = "") -> Case:
 def request_extension(*, case_id: int, reason: str, actor: Any) -> Extension:
     case = load_for_update(case_id)
     check_visible(case, actor, False)
-    reason = _required_text(reason, "reason", _("请说明延期理由。"), 1000)
+    reason = required_text(reason, "reason", _("请说明延期理由。"), 1000)
     if case.extension_count >= clocks.limits().max_extensions:
         raise InvalidState(_("延期次数已用完。"))
     if case.extensions.filter(state=ExtensionState.REQUESTED).exists():
@@ -499,40 +273,6 @@ def resume_case_clock(*, case_id: int, actor: Any) -> Case:
     return case
 
 
-def _escalate(case: Case, reason: str, actor: Any, now: dt.datetime) -> Supervision:
-    office = _county_office(case)
-    owner = office or case.handling_unit
-    if owner is None:
-        raise InvalidState(_("没有可督办的单位。"))
-    due = deadline(now, *clocks.limits().named("supervision")).due_at
-    supervision = Supervision.objects.create(
-        case=case,
-        reason=reason[:200],
-        owner_unit=owner,
-        due_at=due,
-        created_by=actor if getattr(actor, "pk", None) else None,
-    )
-    transition_case(
-        case=case,
-        name="escalate",
-        actor=actor,
-        note=reason,
-        changes={"is_escalated": True},
-        data={"supervision": supervision.pk, "owner_unit": owner.pk},
-        now=now,
-    )
-    return supervision
-
-
-@transaction.atomic
-def escalate_case(*, case_id: int, reason: str, actor: Any) -> Supervision:
-    """督办, with the county office as owner and a deadline."""
-    case = load_for_update(case_id)
-    check_visible(case, actor, False)
-    reason = _required_text(reason, "reason", _("请填写督办事由。"), 200)
-    return _escalate(case, reason, actor, timezone.now())
-
-
 @transaction.atomic
 def merge_cases(*, parent_id: int, child_ids: Sequence[int], actor: Any) -> Case:
     """并单: the children follow the parent from now on, and every submitter is told."""
@@ -570,7 +310,7 @@ def merge_cases(*, parent_id: int, child_ids: Sequence[int], actor: Any) -> Case
 def add_note(*, case_id: int, text: str, actor: Any) -> Case:
     case = load_for_update(case_id)
     check_visible(case, actor, False)
-    text = _required_text(text, "text", _("请填写备注内容。"))
+    text = required_text(text, "text", _("请填写备注内容。"))
     transition_case(case=case, name="add_note", actor=actor, note=text)
     return case
 
@@ -581,7 +321,7 @@ def add_information(*, case_id: int, tracking_code: str, text: str) -> Case:
     case = load_for_update(case_id)
     if case.tracking_hash != tracking_hash(case.number, tracking_code):
         raise NotFound
-    text = _required_text(text, "text", _("请填写补充内容。"))
+    text = required_text(text, "text", _("请填写补充内容。"))
     transition_case(case=case, name="add_information", actor=None, submitter=True, note=text)
     return case
 
@@ -607,7 +347,7 @@ def review_petition(
         "terminate",
     }:
         raise Invalid(fields={"step": [_("未知步骤。")]})
-    opinion = _required_text(opinion, "opinion", _("请填写意见或理由。"), 5000)
+    opinion = required_text(opinion, "opinion", _("请填写意见或理由。"), 5000)
     now = timezone.now()
     if step in {"request_review", "request_recheck"}:
         _check_review_window(case, step, now)

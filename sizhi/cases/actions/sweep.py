@@ -29,7 +29,7 @@ from django.utils.translation import gettext_noop as N_  # noqa: N812
 from django.utils.translation import override
 
 from sizhi.cases.actions.clocks import limits
-from sizhi.cases.actions.handling import escalate_case
+from sizhi.cases.actions.dispatching import escalate_case
 from sizhi.cases.models import Case, CaseClock, CaseEvent, ClockKind, ClockState, FollowUp
 from sizhi.cases.tasks import notify
 from sizhi.core import audit
