@@ -1,43 +1,5 @@
-"""What a case attachment may be: an image or a PDF, checked by its content, within a size."""
+"""What a case attachment may be: the shared check of uploaded files."""
 
-from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
-from django.utils.translation import gettext as _
+from sizhi.core.files import SIGNATURES, check_upload, sniff
 
-# (the bytes at each offset, content type): every part must match.
-SIGNATURES: tuple[tuple[tuple[tuple[int, bytes], ...], str], ...] = (
-    (((0, b"\xff\xd8\xff"),), "image/jpeg"),
-    (((0, b"\x89PNG\r\n\x1a\n"),), "image/png"),
-    (((0, b"GIF87a"),), "image/gif"),
-    (((0, b"GIF89a"),), "image/gif"),
-    (((0, b"RIFF"), (8, b"WEBP")), "image/webp"),
-    (((0, b"%PDF-"),), "application/pdf"),
-)
-
-
-def sniff(head: bytes) -> str | None:
-    for parts, content_type in SIGNATURES:
-        if all(head[offset : offset + len(part)] == part for offset, part in parts):
-            return content_type
-    return None
-
-
-def check_upload(upload: UploadedFile) -> str | None:
-    """A translated problem with the file, or None when it is acceptable. The declared content
-    type is not trusted: the first bytes decide, and the stored type is set from them."""
-    size = upload.size or 0
-    if size == 0:
-        return _("文件 %(name)s 是空的。") % {"name": upload.name}
-    if size > settings.SIZHI_MAX_ATTACHMENT_BYTES:
-        return _("文件 %(name)s 超过 %(mb)d MB。") % {
-            "name": upload.name,
-            "mb": settings.SIZHI_MAX_ATTACHMENT_BYTES // (1024 * 1024),
-        }
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    content_type = sniff(head)
-    if content_type is None:
-        return _("文件 %(name)s 不是图片或 PDF。") % {"name": upload.name}
-    upload.content_type = content_type
-    return None
+__all__ = ["SIGNATURES", "check_upload", "sniff"]
