@@ -1,25 +1,49 @@
 """Full-text search of cases in Chinese, on PostgreSQL and on SQLite.
 
-``Case.search_text`` holds the words of the title, the description and the reply, simplified
-and segmented by ``sizhi.core.text.search_terms`` and joined by spaces (the actions fill it). A
-query goes through the same function, so traditional input finds simplified text (臨江 → 临江)
-and a word finds the longer phrase it was cut from. Every word of the query must occur (AND).
+What is indexed. ``Case.search_text`` holds the terms of the title, the description and the
+reply, made by ``sizhi.core.text.search_terms`` and joined by spaces (the actions fill it):
+text is folded (full-width forms unified, traditional characters simplified, lower-cased), cut
+into runs at punctuation, spaces and changes of script, and every run of Han characters gives
+its overlapping character bigrams plus its last character on its own (路灯不亮 → 路灯 灯不 不亮
+亮); a run of other letters or digits is one term (WiFi → wifi, 12345).
+
+What a query asks. ``sizhi.core.text.query_terms`` folds and cuts the query the same way: a Han
+run of two or more characters gives its bigrams, a Han character typed on its own asks for any
+term that starts with it (that is every place the character occurs, since each character of
+the text starts a bigram or is the last of its run), any other run is one whole word. Every term
+is required (AND). So 路灯不亮 is found by 路灯不亮, 路灯, 不亮, 灯不亮 and 灯, however a word
+segmenter would have cut either text, and 臨江 finds 临江.
+
+Trade-offs, chosen for recall and for not depending on a dictionary:
+
+- Bigrams never cross punctuation, a space, a digit or a Latin letter, so 道路，灯光 does not
+  match 路灯. Inside one unbroken run they do cross word boundaries: 道路灯光改造 holds the
+  bigram 路灯 and matches it. A dictionary segmenter avoids that false match only when it cuts
+  both texts the same way, and misses real matches when it does not.
+- The bigrams of a query are required anywhere in the text, not next to each other: 灯不亮
+  matches a text holding 灯不 and 不亮 in different places (台灯不能用，屏幕不亮). Requiring them
+  in order would need term positions (no de-duplication, a larger text and, on PostgreSQL,
+  the 16,383-position limit of tsvector and a re-check of every candidate row). With three
+  or more characters such coincidences are rare, and the results are read by a person.
+- Latin words and numbers match whole: 1234 does not find 12345.
 
 The database does the matching, through an index:
 
-- PostgreSQL: a GIN index on ``to_tsvector('simple', search_text)``; the query is
-  ``plainto_tsquery('simple', <words>)``, which parses the words with the same parser as the
-  index and joins them with ``&``. It takes the words as a bound parameter and has no operator
-  syntax, so nothing the user types can change the query.
+- PostgreSQL: a GIN index on ``to_tsvector('simple', search_text)``; the whole words are
+  ``plainto_tsquery('simple', <words>)``, which parses them with the same parser as the index
+  and joins them with ``&``, and the prefixes ``to_tsquery('simple', '<c>':* & ...)`` built
+  from single Han characters only (nothing else can reach that string). Both are bound
+  parameters, so nothing the user types can change the query.
 - SQLite: an FTS5 table with external content (``cases_case_fts`` over ``cases_case``), kept in
   step by triggers; the query is ``id IN (SELECT rowid FROM cases_case_fts WHERE ... MATCH ?)``
-  with every word quoted as an FTS5 string, so AND, OR, NEAR, ``*``, ``-`` and brackets are
-  words, not operators.
+  with every term quoted as an FTS5 string (a prefix as ``"<c>"*``), so AND, OR, NEAR, ``*``,
+  ``-`` and brackets typed by the user are words, not operators.
 
-Both are created by the migration ``cases.0002_search_index``. Django rebuilds a SQLite table
-for many schema changes and the rebuild drops the table's triggers; ``ensure_index`` puts them
-back and refills the index when that happened. Connect ``ensure_index_after_migrate`` to
-``post_migrate`` (in the cases AppConfig) so that it runs after every ``migrate``.
+Both are created by the migration ``cases.0002_search_index``; ``cases.0003_search_bigrams``
+re-indexed the cases written before bigrams. Django rebuilds a SQLite table for many schema
+changes and the rebuild drops the table's triggers; ``ensure_index`` puts them back and refills
+the index when that happened. Connect ``ensure_index_after_migrate`` to ``post_migrate`` (in the
+cases AppConfig) so that it runs after every ``migrate``.
 """
 
 from collections.abc import Sequence
@@ -32,9 +56,10 @@ from django.db.models.expressions import Expression
 from django.db.models.sql.compiler import SQLCompiler
 
 from sizhi.cases.models import Case
-from sizhi.core.text import search_terms
+from sizhi.core.text import QueryTerms
+from sizhi.core.text import query_terms as text_query_terms
 
-# A query is cut to this many characters and words: enough for any real question, and a
+# A query is cut to this many characters and terms: enough for any real question, and a
 # pasted page cannot make a query of thousands of terms.
 MAX_QUERY_CHARS = 200
 MAX_QUERY_TERMS = 20
@@ -76,17 +101,33 @@ SQLITE_REMOVE = [
 ]
 
 
-def query_terms(text: str) -> list[str]:
-    """The words a query must all contain: simplified, segmented, each once, punctuation and
-    symbols dropped (a word without a letter or digit matches nothing in either index)."""
-    words = search_terms(text[:MAX_QUERY_CHARS])
-    return [word for word in words if any(char.isalnum() for char in word)][:MAX_QUERY_TERMS]
+def query_terms(text: str) -> QueryTerms:
+    """The terms a query must all match (see the module docstring), from its first
+    MAX_QUERY_CHARS characters, at most MAX_QUERY_TERMS of them; punctuation and symbols
+    dropped."""
+    return text_query_terms(text[:MAX_QUERY_CHARS], limit=MAX_QUERY_TERMS)
 
 
-def fts5_query(terms: list[str]) -> str:
+def _quoted(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def fts5_query(terms: QueryTerms) -> str:
     """An FTS5 MATCH string requiring every term: each one a quoted string (a double quote
-    inside is doubled), so that no term is read as an operator, a prefix or a column."""
-    return " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+    inside is doubled), so that no term is read as an operator or a column; prefixes are the
+    quoted character followed by ``*``."""
+    parts = [_quoted(word) for word in terms.words]
+    parts += [_quoted(prefix) + "*" for prefix in terms.prefixes]
+    return " AND ".join(parts)
+
+
+def tsquery_prefixes(prefixes: Sequence[str]) -> str:
+    """The ``to_tsquery`` text asking for terms that start with each of ``prefixes``: single Han
+    characters, which hold nothing the tsquery syntax would read (anything else is refused)."""
+    for prefix in prefixes:
+        if len(prefix) != 1 or not prefix.isalnum():
+            raise ValueError(f"not a single character: {prefix!r}")
+    return " & ".join(f"'{prefix}':*" for prefix in prefixes)
 
 
 class _Matches(Expression):
@@ -95,7 +136,7 @@ class _Matches(Expression):
     conditional = True
     output_field = BooleanField()
 
-    def __init__(self, terms: list[str]) -> None:
+    def __init__(self, terms: QueryTerms) -> None:
         super().__init__()
         self.terms = terms
         # F() until resolved against the query, then the columns with the query's aliases.
@@ -117,11 +158,16 @@ class _Matches(Expression):
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
     ) -> tuple[str, list[Any]]:
         text_sql, text_params = compiler.compile(self.text)
-        sql = (
-            f"to_tsvector('simple'::regconfig, {text_sql}) "
-            "@@ plainto_tsquery('simple'::regconfig, %s)"
-        )
-        return sql, [*text_params, " ".join(self.terms)]
+        parts: list[str] = []
+        params: list[str] = []
+        if self.terms.words:
+            parts.append("plainto_tsquery('simple'::regconfig, %s)")
+            params.append(" ".join(self.terms.words))
+        if self.terms.prefixes:
+            parts.append("to_tsquery('simple'::regconfig, %s)")
+            params.append(tsquery_prefixes(self.terms.prefixes))
+        sql = f"to_tsvector('simple'::regconfig, {text_sql}) @@ ({' && '.join(parts)})"
+        return sql, [*text_params, *params]
 
     def as_sqlite(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
@@ -132,9 +178,9 @@ class _Matches(Expression):
 
 
 def search_cases(queryset: QuerySet[Case], text: str) -> QuerySet[Case]:
-    """``queryset`` narrowed to the cases whose title, description or reply contain every word
-    of ``text``; its filters, scope and order stay as they are, and no query runs here. Text
-    without any word (empty, only punctuation or symbols) leaves ``queryset`` unchanged."""
+    """``queryset`` narrowed to the cases whose title, description or reply match every term of
+    ``text``; its filters, scope and order stay as they are, and no query runs here. Text
+    without any term (empty, only punctuation or symbols) leaves ``queryset`` unchanged."""
     terms = query_terms(text)
     if not terms:
         return queryset

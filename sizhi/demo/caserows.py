@@ -55,8 +55,8 @@ class Written:
 
 
 class SearchWords:
-    """Search words of a case from its parts; each part is segmented once (jieba is slow and
-    the parts repeat: a few hundred texts and a few thousand place names)."""
+    """Search words of a case from its parts; each part is cut into search terms once (the
+    parts repeat: a few hundred texts and a few thousand place names)."""
 
     def __init__(self) -> None:
         self.cache: dict[str, list[str]] = {}

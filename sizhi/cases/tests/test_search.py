@@ -1,5 +1,6 @@
 """Full-text search of cases: Chinese words, traditional and simplified, AND, scope, filters,
-bad input, a fixed number of queries, and the index on both databases."""
+bad input, a fixed number of queries, and the index on both databases (the bigram matching
+itself: test_search_bigrams.py)."""
 
 import itertools
 
@@ -11,7 +12,7 @@ from sizhi.cases import actions, queries, search
 from sizhi.cases.models import Case
 from sizhi.cases.search import search_cases
 from sizhi.cases.tests.factories import CaseFactory
-from sizhi.core.text import search_terms
+from sizhi.core.text import QueryTerms, search_terms
 from sizhi.orgs.models import Region
 
 pytestmark = pytest.mark.django_db
@@ -54,8 +55,10 @@ def sibling_lamp(desk, operator):
     return _file(desk, operator, "路灯不亮", "沙坝村一组的路灯坏了。", region_code=GROUP_B1)
 
 
-def test_the_search_text_is_the_segmented_simplified_words(lamp):
-    assert lamp.search_text == " ".join(search_terms("路灯不亮 临江村一组路口的路灯坏了一个月。"))
+def test_the_search_text_is_the_bigrams_of_the_simplified_text(lamp):
+    assert lamp.search_text == (
+        "路灯 灯不 不亮 亮 临江 江村 村一 一组 组路 路口 口的 的路 灯坏 坏了 了一 一个 个月 月"
+    )
 
 
 @pytest.mark.parametrize("text", ["臨江", "临江", "臨江村", "路燈", "路口", "路灯", "一个月"])
@@ -213,15 +216,23 @@ def test_operators_are_words_not_syntax(supervisor, desk, operator, lamp, water)
 
 
 def test_query_terms_are_simplified_deduplicated_and_capped():
-    assert search.query_terms("臨江 臨江 路燈！") == ["临江", "路灯"]
-    assert search.query_terms("（）-*") == []
-    assert len(search.query_terms(" ".join(f"词{n}" for n in range(100)))) == (
-        search.MAX_QUERY_TERMS
-    )
+    assert search.query_terms("臨江 臨江 路燈！灯") == QueryTerms(("临江", "路灯"), ("灯",))
+    assert not search.query_terms("（）-*")
+    capped = search.query_terms("".join(chr(0x4E00 + n) for n in range(100)))
+    assert (len(capped.words), capped.prefixes) == (search.MAX_QUERY_TERMS, ())
+    assert len(search.query_terms("路" * 5000)) == 1  # 路路, once
 
 
 def test_fts5_strings_are_quoted():
-    assert search.fts5_query(["路灯", 'a"b', "or"]) == '"路灯" AND "a""b" AND "or"'
+    terms = QueryTerms(("路灯", 'a"b', "or"), ("灯",))
+    assert search.fts5_query(terms) == '"路灯" AND "a""b" AND "or" AND "灯"*'
+
+
+@pytest.mark.parametrize("prefix", ["'", "\\", "ab", ":*", ""])
+def test_a_tsquery_prefix_is_a_single_letter_or_refused(prefix):
+    assert search.tsquery_prefixes(["灯", "亮"]) == "'灯':* & '亮':*"
+    with pytest.raises(ValueError, match="not a single character"):
+        search.tsquery_prefixes([prefix])
 
 
 def _case_with(region, category, text):
