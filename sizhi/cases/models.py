@@ -248,7 +248,8 @@ class Case(TimeStampedModel):
     reply = models.TextField(_("答复内容"), blank=True)
     satisfaction = models.PositiveSmallIntegerField(_("满意度"), null=True, blank=True)
     is_solved = models.BooleanField(_("已解决"), null=True, blank=True)
-    # Words of title, description and replies, simplified and segmented, for search.
+    # Search terms of the title, description and reply (simplified, character bigrams; see
+    # sizhi.cases.search).
     search_text = models.TextField(blank=True, editable=False)
 
     objects = CaseQuerySet.as_manager()
@@ -263,6 +264,12 @@ class Case(TimeStampedModel):
             models.Index(fields=["state", "-received_at"], name="case_state_idx"),
             models.Index(fields=["contact_phone", "-received_at"], name="case_phone_idx"),
             models.Index(fields=["ip_hash", "-received_at"], name="case_ip_idx"),
+            # Petitions only (a small share): the sweep's look for unused review windows.
+            models.Index(
+                fields=["state", "closed_at"],
+                condition=Q(kind="petition"),
+                name="case_petition_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

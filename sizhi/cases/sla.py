@@ -29,7 +29,8 @@ DEFAULT_LIMITS: dict[str, Any] = {
         "object": (5, "working_day"),
         "extension": (30, "calendar_day"),
         "review": (30, "calendar_day"),
-        # The petitioner asks for 复查 / 复核 within this of the answer / the 复查 opinion.
+        # The petitioner asks for 复查 / 复核 within this of the answer / the 复查 opinion;
+        # when it passes unused, the sweep terminates the petition.
         "review_window": (30, "calendar_day"),
     },
     "max_extensions": 1,

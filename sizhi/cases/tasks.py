@@ -6,6 +6,7 @@ from django.utils.translation import override
 from django_tasks import task
 
 from sizhi.cases.models import Case, CaseEvent, handler_users_of
+from sizhi.cases.workflow import CaseState
 from sizhi.messaging.actions import queue_message
 from sizhi.orgs.models import RoleGrant
 
@@ -19,6 +20,11 @@ RESIDENT_MESSAGES = {
     "reopen": N_("您的诉求 %(number)s 已退回重新办理。"),
     "close": N_("您的诉求 %(number)s 已办结，感谢您的支持。"),
     "merge": N_("您的诉求 %(number)s 已与同一事项合并办理，进度请查询 %(parent)s。"),
+}
+# What the submitter of each case merged into this one is told, by transition of this one.
+MERGED_MESSAGES = {
+    "reply": N_("您的诉求 %(number)s 已随合并办理的 %(parent)s 一并答复，请凭编号和查询码查看。"),
+    "close": N_("您的诉求 %(number)s 已随合并办理的 %(parent)s 一并办结，感谢您的支持。"),
 }
 # What the handling unit is told, by transition.
 UNIT_MESSAGES = {
@@ -42,13 +48,19 @@ def _resident_text(template: str, values: dict[str, str]) -> str:
 @task()
 def notify_case_event(event_id: int) -> int:
     event = (
-        CaseEvent.objects.select_related("case", "case__handling_unit", "case__merged_into")
+        CaseEvent.objects.select_related(
+            "case", "case__handling_unit", "case__merged_into", "case__person"
+        )
         .filter(pk=event_id)
         .first()
     )
     if event is None:
         return 0
-    return notify(event.case, event.transition, event.note, reference=f"case-event:{event_id}")
+    reference = f"case-event:{event_id}"
+    sent = notify(event.case, event.transition, event.note, reference=reference)
+    if event.transition in MERGED_MESSAGES:
+        sent += notify_merged(event.case, event.transition, reference=reference)
+    return sent
 
 
 def notify(case: Case, what: str, note: str = "", reference: str = "") -> int:
@@ -62,10 +74,11 @@ def notify(case: Case, what: str, note: str = "", reference: str = "") -> int:
     }
     sent = 0
     template = RESIDENT_MESSAGES.get(what)
-    if template and case.contact_phone and not case.is_anonymous:
+    phone = submitter_phone(case) if template else ""
+    if template and phone:
         queue_message(
             channel="sms",
-            address=case.contact_phone,
+            address=phone,
             body=_resident_text(template, values),
             region_code=case.region_code,
             reference=reference,
@@ -83,6 +96,41 @@ def notify(case: Case, what: str, note: str = "", reference: str = "") -> int:
                 reference=reference,
             )
             sent += 1
+    return sent
+
+
+def submitter_phone(case: Case) -> str:
+    """Where the submitter of ``case`` can be texted: the contact phone given at intake, else
+    the phone of the known person who filed it; "" for an anonymous case or no phone at all."""
+    if case.is_anonymous:
+        return ""
+    if case.contact_phone:
+        return case.contact_phone
+    return case.person.phone if case.person_id and case.person else ""
+
+
+def notify_merged(parent: Case, what: str, reference: str = "") -> int:
+    """Tell the submitter of every case merged into ``parent`` of its milestone ``what``
+    (a reply or the close), each by the number of their own case; returns how many."""
+    template = MERGED_MESSAGES[what]
+    children = (
+        Case.objects.filter(merged_into=parent, state=CaseState.MERGED)
+        .select_related("person")
+        .order_by("pk")
+    )
+    sent = 0
+    for child in children:
+        phone = submitter_phone(child)
+        if not phone:
+            continue
+        queue_message(
+            channel="sms",
+            address=phone,
+            body=_resident_text(template, {"number": child.number, "parent": parent.number}),
+            region_code=child.region_code,
+            reference=reference,
+        )
+        sent += 1
     return sent
 
 

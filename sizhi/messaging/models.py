@@ -13,6 +13,7 @@ class MessageChannel(models.TextChoices):
 
 class MessageState(models.TextChoices):
     QUEUED = "queued", _("待发送")
+    SENDING = "sending", _("发送中")
     SENT = "sent", _("已发送")
     FAILED = "failed", _("发送失败")
 
@@ -31,8 +32,13 @@ class Message(models.Model):
     state = models.CharField(
         _("状态"), max_length=8, choices=MessageState.choices, default=MessageState.QUEUED
     )
+    # Delivery attempts made (or started), the error of the last failed one, and while the
+    # message is queued or sending the moment the retry pass may enqueue it again (see
+    # sizhi.messaging.tasks).
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=200, blank=True)
+    last_attempt_at = models.DateTimeField(_("最近发送尝试"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("下次发送尝试"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -41,7 +47,10 @@ class Message(models.Model):
         verbose_name = _("消息")
         verbose_name_plural = _("消息")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"], name="message_inbox_idx")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="message_inbox_idx"),
+            models.Index(fields=["state", "next_attempt_at"], name="message_retry_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} {self.subject or self.body[:20]}"

@@ -362,16 +362,23 @@ def review_petition(
     return case
 
 
-def _check_review_window(case: Case, step: str, now: dt.datetime) -> None:
-    """复查 is asked within 30 days of the written answer, 复核 within 30 days of the 复查
-    opinion (信访工作条例 arts. 35-36)."""
+def review_window_end(case: Case, step: str) -> dt.datetime | None:
+    """The last moment the petitioner may take ``step``: 复查 ("request_review") within 30 days
+    of the written answer, 复核 ("request_recheck") within 30 days of the 复查 opinion (信访工作
+    条例 arts. 35-36; the ``review_window`` limit). None: no limit (no start known, or no window
+    configured)."""
     if step == "request_review":
         start = case.closed_at or case.replied_at
     else:
         last = case.events.filter(transition="issue_review").order_by("at", "id").last()
         start = last.at if last is not None else None
     if start is None:
-        return
+        return None
     period = clocks.limits().period(case.kind, "review_window", case.urgency)
-    if period is not None and now > deadline(start, *period).due_at:
+    return deadline(start, *period).due_at if period is not None else None
+
+
+def _check_review_window(case: Case, step: str, now: dt.datetime) -> None:
+    end = review_window_end(case, step)
+    if end is not None and now > end:
         raise InvalidState(_("已超过申请期限。"))

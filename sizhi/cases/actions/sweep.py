@@ -13,6 +13,10 @@ mark, notify or escalate twice.
 - A paused clock is neither: its deadline moves when it resumes.
 - A bad rating (回访) whose ``needs_contact_by`` has passed with no contact with the resident
   since is flagged to the county office, once (an audit row marks it flagged).
+- A petition whose window for asking 复查 (after the handling opinion: closed) or 复核 (after
+  the 复查 opinion: reviewed) has passed with no request ends: it is terminated by the system
+  with a note saying why (the ``review_window`` limit, the same one that refuses a late
+  request). Terminated, it is no longer looked at.
 """
 
 import datetime as dt
@@ -22,16 +26,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_  # noqa: N812
 from django.utils.translation import override
 
+from sizhi.cases.actions.base import transition_case
 from sizhi.cases.actions.clocks import limits
 from sizhi.cases.actions.dispatching import escalate_case
-from sizhi.cases.models import Case, CaseClock, CaseEvent, ClockKind, ClockState, FollowUp
+from sizhi.cases.actions.handling import review_window_end
+from sizhi.cases.models import (
+    Case,
+    CaseClock,
+    CaseEvent,
+    ClockKind,
+    ClockState,
+    FollowUp,
+    Kind,
+    Urgency,
+)
 from sizhi.cases.tasks import notify
+from sizhi.cases.workflow import CaseState
 from sizhi.core import audit
 from sizhi.core.errors import InvalidState
 from sizhi.core.models import AuditLog
@@ -49,6 +65,12 @@ FOLLOW_UP_LOOKBACK = dt.timedelta(days=30)
 CONTACT_TRANSITIONS = ("contact", "reply")
 FLAG_TEXT = N_("差评未在1个工作日内联系群众：%(number)s %(title)s")
 ESCALATION_REASON = N_("%(clock)s已超期，系统自动督办。")
+# A petition in these states waits for the petitioner's next step; unused in time, it ends.
+LAPSING_STEPS = {CaseState.CLOSED: "request_review", CaseState.REVIEWED: "request_recheck"}
+LAPSED_NOTES = {
+    "request_review": N_("申请复查的期限已过，信访人未申请复查，信访事项终结。"),
+    "request_recheck": N_("申请复核的期限已过，信访人未申请复核，信访事项终结。"),
+}
 
 
 @dataclass
@@ -57,10 +79,13 @@ class SweepReport:
     overdue: int = 0
     escalated: int = 0
     follow_ups_flagged: int = 0
+    petitions_ended: int = 0
 
     @property
     def changed(self) -> bool:
-        return bool(self.due_soon or self.overdue or self.follow_ups_flagged)
+        return bool(
+            self.due_soon or self.overdue or self.follow_ups_flagged or self.petitions_ended
+        )
 
 
 def due_soon_from(started_at: dt.datetime, due_at: dt.datetime, fraction: float) -> dt.datetime:
@@ -98,6 +123,9 @@ def sweep_clocks(*, now: dt.datetime) -> SweepReport:
         report.overdue += marked
         report.escalated += escalated
     report.follow_ups_flagged = _flag_follow_ups(now)
+    report.petitions_ended = sum(
+        _end_lapsed_petition(case_id, now) for case_id in lapsed_petition_candidates(now)
+    )
     if report.changed:
         audit.record(
             actor=None,
@@ -107,6 +135,7 @@ def sweep_clocks(*, now: dt.datetime) -> SweepReport:
                 "overdue": report.overdue,
                 "escalated": report.escalated,
                 "follow_ups_flagged": report.follow_ups_flagged,
+                "petitions_ended": report.petitions_ended,
             },
         )
     return report
@@ -241,3 +270,69 @@ def county_office_users(county_code: str) -> list[Any]:
         if grant.user.is_active:
             users.setdefault(grant.user_id, grant.user)
     return list(users.values())
+
+
+def _shortest_review_window() -> dt.timedelta | None:
+    """No review window ends sooner after its start than this (a period of N days, calendar or
+    working, ends N days on at the earliest), so older starts are the only candidates."""
+    spans = []
+    for urgency in Urgency.values:
+        period = limits().period(Kind.PETITION, "review_window", urgency)
+        if period is not None:
+            value, unit = period
+            spans.append(dt.timedelta(hours=value) if unit == "hour" else dt.timedelta(days=value))
+    return min(spans, default=None)
+
+
+def lapsed_petition_candidates(now: dt.datetime) -> list[int]:
+    """Ids of the petitions waiting for a 复查 or 复核 request whose window may have passed by
+    ``now``: closed or reviewed, with the window's start far enough back. The exact end is
+    checked case by case (it follows the holiday calendar). Two queries on the petition index."""
+    shortest = _shortest_review_window()
+    if shortest is None:
+        return []
+    started_before = now - shortest
+    petitions = Case.objects.filter(kind=Kind.PETITION)
+    closed = (
+        petitions.filter(state=CaseState.CLOSED)
+        .annotate(window_start=Coalesce("closed_at", "replied_at"))
+        .filter(window_start__lt=started_before)
+    )
+    last_review = (
+        CaseEvent.objects.filter(case=OuterRef("pk"), transition="issue_review")
+        .order_by("-at", "-id")
+        .values("at")[:1]
+    )
+    reviewed = (
+        petitions.filter(state=CaseState.REVIEWED)
+        .annotate(window_start=Subquery(last_review))
+        .filter(window_start__lt=started_before)
+    )
+    ids = {*closed.values_list("pk", flat=True), *reviewed.values_list("pk", flat=True)}
+    return sorted(ids)
+
+
+@transaction.atomic
+def _end_lapsed_petition(case_id: int, now: dt.datetime) -> int:
+    """Terminate the petition if it still waits for a request whose window ended before
+    ``now`` (compare-and-set through the workflow: a request made meanwhile wins)."""
+    case = Case.objects.select_for_update().filter(pk=case_id).first()
+    if case is None or case.kind != Kind.PETITION:
+        return 0
+    step = LAPSING_STEPS.get(CaseState(case.state))
+    if step is None:
+        return 0
+    end = review_window_end(case, step)
+    if end is None or now <= end:
+        return 0
+    with override("zh-hans"):
+        note = _(LAPSED_NOTES[step])
+    transition_case(
+        case=case,
+        name="terminate",
+        actor=None,
+        note=note,
+        data={"lapsed": step, "window_end": end.isoformat()},
+        now=now,
+    )
+    return 1

@@ -90,6 +90,7 @@ def test_a_clock_with_a_fifth_of_its_time_left_is_marked_due_soon_and_the_unit_t
         "overdue": 0,
         "escalated": 0,
         "follow_ups_flagged": 0,
+        "petitions_ended": 0,
     }
 
 
@@ -252,7 +253,13 @@ def test_command_prints_the_counts(desk, dispatcher, travel):
     travel(_at(5, 12, 10))
     out = StringIO()
     call_command("sweep_cases", stdout=out)
-    assert out.getvalue().strip() == "即将超期 0，已超期 1，自动督办 1，差评未按时联系 0。"
+    assert out.getvalue().splitlines() == [
+        "即将超期 0，已超期 1，自动督办 1，差评未按时联系 0。",
+        "期满未申请复查复核而终结的信访事项 0。",
+    ]
     out = StringIO()
     call_command("sweep_cases", stdout=out)
-    assert out.getvalue().strip() == "即将超期 0，已超期 0，自动督办 0，差评未按时联系 0。"
+    assert out.getvalue().splitlines() == [
+        "即将超期 0，已超期 0，自动督办 0，差评未按时联系 0。",
+        "期满未申请复查复核而终结的信访事项 0。",
+    ]

@@ -1,5 +1,6 @@
-"""`sizhi sweep_cases`: mark due-soon and overdue clocks, escalate overdue cases and flag bad
-ratings not contacted in time. Idempotent; run it every five minutes (docs/operations.md)."""
+"""`sizhi sweep_cases`: mark due-soon and overdue clocks, escalate overdue cases, flag bad
+ratings not contacted in time and end petitions whose review window passed unused. Idempotent;
+run it every five minutes (docs/operations.md)."""
 
 from typing import Any
 
@@ -11,7 +12,10 @@ from sizhi.cases.actions.sweep import sweep_clocks
 
 
 class Command(BaseCommand):
-    help = _("巡检诉求时限：标记即将超期和已超期的时限，超期自动督办，差评未按时联系的报创建办。")
+    help = _(
+        "巡检诉求时限：标记即将超期和已超期的时限，超期自动督办，差评未按时联系的报创建办，"
+        "复查复核申请期满的信访事项终结。"
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = sweep_clocks(now=timezone.now())
@@ -26,4 +30,7 @@ class Command(BaseCommand):
                 "escalated": report.escalated,
                 "flagged": report.follow_ups_flagged,
             }
+        )
+        self.stdout.write(
+            _("期满未申请复查复核而终结的信访事项 %(count)d。") % {"count": report.petitions_ended}
         )
