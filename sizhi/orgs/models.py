@@ -71,6 +71,8 @@ class UnitKind(models.TextChoices):
     VILLAGERS_COMMITTEE = "villagers_committee", _("村民委员会")
     VILLAGERS_ASSEMBLY = "villagers_assembly", _("村民会议")
     REPRESENTATIVES_ASSEMBLY = "representatives_assembly", _("村民代表会议")
+    GROUP_MEETING = "group_meeting", _("村民小组会议")
+    PARTY_MEMBERS_MEETING = "party_members_meeting", _("党员大会")
     COUNTY_DEPARTMENT = "county_department", _("县直部门")
     TOWNSHIP_OFFICE = "township_office", _("乡镇办公室")
     SERVICE_CENTRE = "service_centre", _("政务（党务）服务中心")
