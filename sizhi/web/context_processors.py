@@ -37,6 +37,8 @@ def _section(request: HttpRequest) -> str:
         return "cases"
     if match is not None and match.namespace == "stats":
         return "stats"
+    if match is not None and match.namespace == "deliberation":
+        return "deliberation"
     if match is None or match.namespace != "web":
         return ""
     if match.url_name in {"region-index", "region"}:

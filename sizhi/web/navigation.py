@@ -20,6 +20,19 @@ class Feature:
     summary: Promise
     direct: bool = True
 
+    @property
+    def url(self) -> str:
+        """The feature's page: its live entry, or the "coming" page while it has none."""
+        name = LIVE_ENTRIES.get(self.slug)
+        return reverse(name) if name else _coming(self.slug)
+
+
+# The entry page of each feature that is live.
+LIVE_ENTRIES: dict[str, str] = {
+    "deliberation": "deliberation:home",
+    "cases": "appeals:index",
+}
+
 
 FEATURES: dict[str, Feature] = {
     feature.slug: feature
@@ -86,6 +99,7 @@ _TILE_ORDER = (
     "console",
     "work_orders",
     "stats",
+    "motions_desk",
     "motions",
     "pairings",
     "notices",
@@ -95,8 +109,8 @@ _TILE_ORDER = (
 ROLE_TILES: dict[str, tuple[str, ...]] = {
     Role.RESIDENT: ("regions", "appeal", "motions", "notices"),
     Role.COUNCIL_MEMBER: ("regions", "motions", "notices"),
-    Role.CONVENER: ("regions", "motions", "notices"),
-    Role.BRANCH_SECRETARY: ("regions", "motions", "notices"),
+    Role.CONVENER: ("regions", "motions_desk", "notices"),
+    Role.BRANCH_SECRETARY: ("regions", "motions_desk", "notices"),
     Role.OPERATOR: ("regions", "console", "work_orders"),
     Role.DISPATCHER: ("regions", "console", "work_orders"),
     Role.HANDLER: ("regions", "work_orders"),
@@ -133,6 +147,12 @@ def _tile(key: str) -> Tile:
             reverse("admin:index"),
         )
     live = {
+        "motions": (_("议题与议事"), _("提出议题，参与评议、审议和表决。"), "deliberation:home"),
+        "motions_desk": (
+            _("议事工作台"),
+            _("受理议题、安排会议、登记表决，公开决议和实施结果。"),
+            "deliberation:desk",
+        ),
         "appeal": (_("我要反映"), _("提交诉求，凭编号查询办理进度并评价。"), "appeals:index"),
         "work_orders": (_("工单办理"), _("受理、派单、办理和回复群众诉求。"), "cases:queue"),
         "console": (
@@ -147,7 +167,6 @@ def _tile(key: str) -> Tile:
         return Tile(key, title, text, reverse(name))
     slug, title, text = {
         "appeal": ("cases", _("我要反映"), _("提交诉求，凭编号查询办理进度并评价。")),
-        "motions": ("deliberation", _("议题与议事"), _("提出议题，参与评议、审议和表决。")),
         "notices": ("outreach", _("通知公告"), _("查看发给本村本组的通知公告。")),
         "pairings": ("outreach", _("联系农户"), _("查看联系的农户，记录走访情况。")),
         "work_orders": ("cases", _("工单办理"), _("受理、派单、办理和回复群众诉求。")),

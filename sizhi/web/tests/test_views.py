@@ -15,6 +15,7 @@ from sizhi.orgs.tests.factories import (
     UnitFactory,
 )
 from sizhi.residents.tests.factories import HouseholdFactory, MembershipFactory, PersonFactory
+from sizhi.web.navigation import DIRECTS
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +125,7 @@ EXPECTED_TILES = {
     "township_cadre": ["regions", "work_orders", "pairings", "notices"],
     "village_cadre": ["regions", "work_orders", "pairings", "notices"],
     "other_village_cadre": ["regions", "work_orders", "pairings", "notices"],
-    "convener": ["regions", "motions", "notices"],
+    "convener": ["regions", "motions_desk", "notices"],
     "resident": ["regions", "appeal", "motions", "notices"],
 }
 
@@ -154,8 +155,22 @@ def test_staff_users_get_the_admin_tile(tree: Any) -> None:
 
 def test_coming_tiles_say_so(convener: Any) -> None:
     html = text_of(client_for(convener).get("/"))
-    assert html.count('<p class="badge">即将上线</p>') == 2  # motions and notices
-    assert f'href="{reverse("web:coming", kwargs={"slug": "deliberation"})}"' in html
+    assert html.count('<p class="badge">即将上线</p>') == 1  # notices
+    assert f'href="{reverse("web:coming", kwargs={"slug": "outreach"})}"' in html
+
+
+def test_deliberation_tiles_are_live(convener: Any, resident: Any) -> None:
+    html = text_of(client_for(convener).get("/"))
+    assert f'<a href="{reverse("deliberation:desk")}">议事工作台</a>' in html
+    html = text_of(client_for(resident).get("/"))
+    assert f'<a href="{reverse("deliberation:home")}">议题与议事</a>' in html
+
+
+def test_the_deliberation_direct_has_a_live_entry(tree: Any) -> None:
+    features = {feature.slug: feature for feature in DIRECTS}
+    assert features["deliberation"].url == reverse("deliberation:home")
+    assert features["cases"].url == reverse("appeals:index")
+    assert features["outreach"].url == reverse("web:coming", kwargs={"slug": "outreach"})
 
 
 def test_dashboard_lists_grants_and_links_their_regions(tree: Any, convener: Any) -> None:
