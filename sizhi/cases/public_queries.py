@@ -181,6 +181,7 @@ RESIDENT_LABELS: dict[str, Promise] = {
     "reopen": _("重新办理"),
     "repeat": _("再次反映同一事项"),
     "close": _("办结"),
+    "motion_published": _("议事会决议公开"),
 }
 # Steps whose note is written for the resident (or by them). Other notes may be internal
 # instructions, or another caller's words (a repeat), and are left out.
@@ -196,6 +197,7 @@ NOTE_SHOWN = frozenset(
         "request_recheck",
         "issue_recheck",
         "terminate",
+        "motion_published",
     }
 )
 # Clocks that mean something to the resident (the objection window is between units).
@@ -241,13 +243,24 @@ class ResidentCase:
     review_step: str  # "request_review", "request_recheck" or ""
 
 
-def public_events(events: Iterable[CaseEvent]) -> list[PublicEvent]:
+# What the resident reads for a step of the case theirs was merged into.
+MERGED_LABELS: dict[str, Promise] = {
+    "reply": _("合并办理的诉求已答复"),
+    "close": _("合并办理的诉求已办结"),
+}
+
+
+def public_events(events: Iterable[CaseEvent], case_id: int | None = None) -> list[PublicEvent]:
+    """The resident's lines for ``events`` of case ``case_id``; events of another case (the one
+    it was merged into) are labelled as such."""
     rows = []
     for event in events:
         transition = TRANSITIONS.get(event.transition)
         label = RESIDENT_LABELS.get(event.transition) or (
             transition.label if transition else event.transition
         )
+        if case_id is not None and event.case_id != case_id:
+            label = MERGED_LABELS.get(event.transition, label)
         rows.append(
             PublicEvent(
                 at=event.at,
@@ -307,7 +320,7 @@ def resident_case(case: Case, now: dt.datetime) -> ResidentCase:
         case=case,
         place=place_path(case.region_code, case.region_code[: LEVEL_LENGTHS["county"]]),
         category_parent=parent or "",
-        events=public_events(timeline(case, public=True)),
+        events=public_events(timeline(case, public=True), case.pk),
         clocks=clock_lines(clocks_of(case), now),
         attachment_names=list(
             Attachment.objects.filter(case=case, is_public=True)

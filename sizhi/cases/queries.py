@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from sizhi.cases.actions.base import tracking_hash
@@ -74,12 +74,24 @@ def contact_for(user: Any, case: Case) -> Contact:
     return Contact(mask_name(case.contact_name), mask_phone(case.contact_phone), hidden=False)
 
 
+# Steps of the case a merged case went into that show on the merged case's public timeline:
+# its submitter was told the result comes with that case's.
+PARENT_STEPS_SHOWN = ("reply", "close")
+
+
 def timeline(case: Case, *, public: bool) -> list[CaseEvent]:
-    """Events of the case, oldest first; the resident's view leaves out internal ones."""
-    events = CaseEvent.objects.filter(case=case).select_related("unit")
+    """Events of the case, oldest first; the resident's view leaves out internal ones and, for
+    a case merged into another, adds that case's reply and close. One query."""
     if public:
-        events = events.filter(is_public=True)
-    return list(events.order_by("at", "id"))
+        condition = Q(case=case, is_public=True)
+        if case.merged_into_id:
+            condition |= Q(
+                case_id=case.merged_into_id, transition__in=PARENT_STEPS_SHOWN, is_public=True
+            )
+        events = CaseEvent.objects.filter(condition)
+    else:
+        events = CaseEvent.objects.filter(case=case)
+    return list(events.select_related("unit").order_by("at", "id"))
 
 
 def clocks_of(case: Case) -> list[CaseClock]:
@@ -176,3 +188,98 @@ def allowed_actions(user: Any, case: Case) -> list[str]:
         if may(user, permission, case):
             names.append(name)
     return names
+
+
+# -- Clusters of cases, for taking them to a council (see sizhi.bridges.agenda) -----------------
+
+# A cluster is a place where councils sit (a village or a group) and a category.
+CLUSTER_LEVELS = ("village", "group")
+# Cases that are not a matter to deliberate: duplicates merged elsewhere, cases not accepted,
+# praise; confidential cases never go to a public agenda.
+NOT_CLUSTERED_STATES = ("merged", "declined")
+
+
+@dataclass(frozen=True)
+class CaseCluster:
+    region_code: str
+    region_name: str
+    category_id: int
+    category_name: str
+    count: int
+    open_count: int
+    latest_at: dt.datetime
+
+
+def _clusterable(user: Any, prefixes: list[str], since: dt.datetime) -> QuerySet[Case]:
+    """Cases the user may see under ``prefixes``, sited at a village or group, open or received
+    since ``since``."""
+    return (
+        Case.objects.visible_to(user)
+        .filter(within_q(prefixes), region__level__in=CLUSTER_LEVELS)
+        .filter(Q(state__in=OPEN_STATES) | Q(received_at__gte=since))
+        .exclude(state__in=NOT_CLUSTERED_STATES)
+        .exclude(kind="praise")
+        .exclude(is_confidential=True)
+    )
+
+
+def case_clusters_for(
+    user: Any, *, prefixes: list[str], since: dt.datetime, min_cases: int = 3, limit: int = 100
+) -> list[CaseCluster]:
+    """Places and categories with at least ``min_cases`` such cases, the largest first: one
+    grouped query."""
+    rows = (
+        _clusterable(user, prefixes, since)
+        .values("region_code", "region__name", "category_id", "category__name")
+        .annotate(
+            n=Count("id"),
+            n_open=Count("id", filter=Q(state__in=OPEN_STATES)),
+            latest=Max("received_at"),
+        )
+        .filter(n__gte=max(1, min_cases))
+        .order_by("-n", "region_code", "category_id")[:limit]
+    )
+    return [
+        CaseCluster(
+            region_code=row["region_code"],
+            region_name=row["region__name"],
+            category_id=row["category_id"],
+            category_name=row["category__name"],
+            count=row["n"],
+            open_count=row["n_open"],
+            latest_at=row["latest"],
+        )
+        for row in rows
+    ]
+
+
+def cluster_cases(
+    user: Any, *, region_code: str, category_id: int, since: dt.datetime, limit: int = 200
+) -> list[Case]:
+    """The cases of one cluster, newest first (no contact details)."""
+    return list(
+        _clusterable(user, [region_code], since)
+        .filter(region_code=region_code, category_id=category_id)
+        .select_related("category")
+        .only("id", "number", "title", "state", "received_at", "region_code", "category__name")
+        .order_by("-received_at", "-id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    id: int
+    number: str
+    region_code: str
+    confidential: bool
+
+
+def case_refs_for(user: Any, case_ids: list[int]) -> dict[int, CaseRef]:
+    """Number and place of each of ``case_ids`` the user may see (one query); the others are
+    simply missing."""
+    rows = (
+        Case.objects.visible_to(user)
+        .filter(pk__in=case_ids)
+        .values_list("pk", "number", "region_code", "is_confidential")
+    )
+    return {pk: CaseRef(pk, number, code, secret) for pk, number, code, secret in rows}

@@ -27,6 +27,7 @@ from sizhi.cases.actions.handling import (
     sign_for_case,
 )
 from sizhi.cases.actions.intake import Submitted, allocate_number, submit_case
+from sizhi.cases.actions.linked import tell_submitters_of_motion
 
 __all__ = [
     "Submitted",
@@ -52,6 +53,7 @@ __all__ = [
     "sign_for_case",
     "submit_case",
     "suggest_unit",
+    "tell_submitters_of_motion",
     "transfer_case",
     "transition_case",
 ]

@@ -33,6 +33,8 @@ STATE_TONES: dict[str, str] = {
 def transition_label(name: str) -> str:
     if name == "receive":
         return _("登记")
+    if name == "motion_published":
+        return _("议事会决议公开")
     transition = TRANSITIONS.get(name)
     return str(transition.label) if transition is not None else name
 
