@@ -1,14 +1,19 @@
-"""Users log in with their mobile number: the admin's user pages use it as the username."""
+"""Users log in with their mobile number: the admin's user pages use it as the username. API
+tokens are listed read-only; revoking goes through the action."""
 
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from sizhi.accounts.models import User
+from sizhi.accounts import actions
+from sizhi.accounts.models import ApiToken, User
+from sizhi.core.errors import ActionError
 from sizhi.core.pii import mask_phone, normalise_mobile
 
 
@@ -74,3 +79,41 @@ class UserAdmin(BaseUserAdmin):
 
     def get_search_results(self, request: Any, queryset: Any, search_term: str) -> Any:
         return super().get_search_results(request, queryset, normalise_mobile(search_term))
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+    list_display = ["name", "user", "kind", "prefix", "region_code", "last_used_at", "expires_at"]
+    list_filter = ["kind", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix"]
+    readonly_fields = [
+        "user",
+        "name",
+        "kind",
+        "prefix",
+        "scopes",
+        "region_code",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # tokens are made on the user's page or with create_api_token
+
+    def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False  # nothing to edit: a token is made, used and revoked
+
+    def has_delete_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False  # revoked, never deleted: the audit log refers to them
+
+    @admin.action(description=_("撤销所选令牌"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        for token_id in queryset.filter(revoked_at__isnull=True).values_list("pk", flat=True):
+            try:
+                actions.revoke_api_token(token_id=token_id, actor=request.user)
+            except ActionError as exc:
+                messages.error(request, _("撤销失败：%(error)s") % {"error": exc.message})

@@ -1,4 +1,5 @@
-"""Users log in with a Chinese mobile number and a password."""
+"""Users log in with a Chinese mobile number and a password. Programs use the JSON API with a
+token (ApiToken); the answers to retried POSTs are kept as IdempotencyKey rows."""
 
 from typing import Any
 
@@ -61,3 +62,78 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name
+
+
+class TokenKind(models.TextChoices):
+    PERSONAL = "personal", _("个人令牌")
+    INTEGRATION = "integration", _("集成密钥")
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self, now: Any = None) -> "ApiTokenQuerySet":
+        """Neither revoked nor expired."""
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class ApiToken(models.Model):
+    """A key to the JSON API. Only a hash of the secret is kept; the secret is shown once, when
+    the token is made. The token acts as its owner, narrowed to its scopes and, when set, to
+    the places under ``region_code``."""
+
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("所有者"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField(_("名称"), max_length=60)
+    kind = models.CharField(
+        _("类型"), max_length=12, choices=TokenKind.choices, default=TokenKind.PERSONAL
+    )
+    # The start of the secret, kept in clear so its owner can tell tokens apart.
+    prefix = models.CharField(_("前缀"), max_length=16, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(_("权限范围"), default=list)
+    region_code = models.CharField(_("区域范围"), max_length=15, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用时间"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("到期时间"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="api_token_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a POST sent with an Idempotency-Key, kept for a while so that a
+    retry gets the same answer instead of acting again. ``principal`` is who sent it (a token,
+    or a signed-in user); ``fingerprint`` a hash of the method, path and body."""
+
+    principal = models.CharField(max_length=32)
+    key = models.CharField(max_length=128)
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
+        constraints = [
+            models.UniqueConstraint(fields=["principal", "key"], name="idempotency_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal} {self.key}"

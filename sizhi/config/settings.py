@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    # For the API docs: Swagger UI's scripts and styles ship in its static files.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "sizhi.core",
@@ -164,9 +166,15 @@ SIZHI_COUNTY_CODE = env_str("SIZHI_COUNTY_CODE", "520327")
 SIZHI_INTAKE_PER_PHONE_PER_HOUR = env_int("SIZHI_INTAKE_PER_PHONE_PER_HOUR", 5)
 SIZHI_INTAKE_PER_IP_PER_HOUR = env_int("SIZHI_INTAKE_PER_IP_PER_HOUR", 20)
 SIZHI_MAX_ATTACHMENT_BYTES = env_int("SIZHI_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+# The JSON API (/api/v1/): the largest request body, the requests per minute of one token (or
+# signed-in user), and how long the answer to an Idempotency-Key is kept.
+SIZHI_API_MAX_BODY_BYTES = env_int("SIZHI_API_MAX_BODY_BYTES", 64 * 1024)
+SIZHI_API_REQUESTS_PER_MINUTE = env_int("SIZHI_API_REQUESTS_PER_MINUTE", 300)
+SIZHI_API_IDEMPOTENCY_HOURS = env_int("SIZHI_API_IDEMPOTENCY_HOURS", 24)
 # Outbound SMS gateway (JSON POST {"to", "text"}); empty: messages are only logged.
 SIZHI_SMS_URL = env_str("SIZHI_SMS_URL")
 SIZHI_SITE_NAME = _("四直为民")
+SIZHI_PUBLICATION_LISTENERS = ["sizhi.bridges.agenda.on_publication"]
 
 LOGGING = {
     "version": 1,

@@ -2,13 +2,17 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from sizhi.config.api import api
+
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
     path("accounts/", include("sizhi.accounts.urls")),
     path("regions/", include("sizhi.orgs.urls")),
     path("appeal/", include("sizhi.cases.urls_public")),
     path("cases/", include("sizhi.cases.urls")),
+    path("deliberation/", include("sizhi.deliberation.urls")),
     path("stats/", include("sizhi.stats.urls")),
     path("", include("sizhi.web.urls")),
 ]
