@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "sizhi.reach",
     "sizhi.egov",
     "sizhi.stats",
+    "sizhi.webhooks",
     "sizhi.web",
     "sizhi.demo",
 ]
@@ -175,6 +176,10 @@ SIZHI_API_IDEMPOTENCY_HOURS = env_int("SIZHI_API_IDEMPOTENCY_HOURS", 24)
 SIZHI_SMS_URL = env_str("SIZHI_SMS_URL")
 SIZHI_SITE_NAME = _("四直为民")
 SIZHI_PUBLICATION_LISTENERS = ["sizhi.bridges.agenda.on_publication"]
+# Called after commit with every case and motion event (kind, event_id, transition, region_code).
+SIZHI_EVENT_LISTENERS = ["sizhi.webhooks.listeners.on_event"]
+# Webhooks may be posted to loopback and private addresses (docs/api-webhooks.md).
+SIZHI_WEBHOOK_ALLOW_PRIVATE = env_bool("SIZHI_WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,7 @@ from sizhi.cases.rules import may
 from sizhi.cases.tasks import notify_case_event
 from sizhi.core import audit
 from sizhi.core.errors import InvalidState, NotAllowed, NotFound
+from sizhi.core.listeners import announce
 from sizhi.core.pii import keyed_hash
 from sizhi.core.workflow import Transition
 
@@ -60,6 +61,17 @@ def _allowed(transition: Transition, case: Case, actor: Any, submitter: bool) ->
     if transition.permission == "cases.submitter":
         return may(actor, "cases.dispatch", case)
     return may(actor, transition.permission, case)
+
+
+def tell_listeners(event: CaseEvent) -> None:
+    """Other apps hear of every case event through ``SIZHI_EVENT_LISTENERS``, after commit."""
+    announce(
+        "SIZHI_EVENT_LISTENERS",
+        kind="case",
+        event_id=event.pk,
+        transition=event.transition,
+        region_code=event.region_code,
+    )
 
 
 def transition_case(
@@ -115,4 +127,5 @@ def transition_case(
     )
     event_id = event.pk
     transaction.on_commit(lambda: notify_case_event.enqueue(event_id))
+    tell_listeners(event)
     return event

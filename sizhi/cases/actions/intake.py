@@ -15,7 +15,12 @@ from django.db.models import F, Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sizhi.cases.actions.base import load_for_update, tracking_hash, transition_case
+from sizhi.cases.actions.base import (
+    load_for_update,
+    tell_listeners,
+    tracking_hash,
+    transition_case,
+)
 from sizhi.cases.actions.clocks import start_clocks
 from sizhi.cases.attachments import check_upload
 from sizhi.cases.models import (
@@ -366,6 +371,7 @@ def submit_case(
     audit.record(actor=actor, action="case.receive", obj=case, changes={"channel": channel})
     event_id = event.pk
     transaction.on_commit(lambda: notify_case_event.enqueue(event_id))
+    tell_listeners(event)
     return Submitted(case, tracking_code=code)
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from sizhi.core import audit
 from sizhi.core.errors import InvalidState, NotAllowed, NotFound
+from sizhi.core.listeners import announce
 from sizhi.core.workflow import transition_for
 from sizhi.deliberation import workflow
 from sizhi.deliberation.access import may
@@ -31,6 +32,17 @@ def check_visible(motion: Motion, actor: Any) -> None:
         return
     if not Motion.objects.visible_to(actor).filter(pk=motion.pk).exists():
         raise NotFound
+
+
+def tell_listeners(event: MotionEvent) -> None:
+    """Other apps hear of every motion event through ``SIZHI_EVENT_LISTENERS``, after commit."""
+    announce(
+        "SIZHI_EVENT_LISTENERS",
+        kind="motion",
+        event_id=event.pk,
+        transition=event.transition,
+        region_code=event.region_code,
+    )
 
 
 def transition_motion(
@@ -77,4 +89,5 @@ def transition_motion(
         changes={"state": [source, target], **dict(changes or {})},
         reason=note[:500],
     )
+    tell_listeners(event)
     return event

@@ -13,7 +13,12 @@ from django.utils.translation import gettext as _
 from sizhi.core import audit
 from sizhi.core.errors import Invalid, InvalidState, NotAllowed
 from sizhi.deliberation import config
-from sizhi.deliberation.actions.base import check_visible, load_for_update, transition_motion
+from sizhi.deliberation.actions.base import (
+    check_visible,
+    load_for_update,
+    tell_listeners,
+    transition_motion,
+)
 from sizhi.deliberation.models import (
     Area,
     Cosign,
@@ -165,7 +170,7 @@ def create_motion(
         for case_id, number in linked_cases
     ]
     LinkedCase.objects.bulk_create(links)
-    MotionEvent.objects.create(
+    created = MotionEvent.objects.create(
         motion=motion,
         region_code=motion.region_code,
         at=now,
@@ -176,6 +181,7 @@ def create_motion(
         data={"cases": [number for _id, number in linked_cases]} if links else {},
     )
     audit.record(actor=actor, action="motion.create", obj=motion, changes={"title": title_text})
+    tell_listeners(created)
     if propose:
         transition_motion(
             motion=motion, name="propose", actor=actor, changes={"proposed_at": now}, now=now

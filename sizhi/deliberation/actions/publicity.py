@@ -2,19 +2,17 @@
 
 import datetime as dt
 from collections.abc import Iterable
-from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from sizhi.core import audit
 from sizhi.core.errors import Invalid, InvalidState, NotAllowed, NotFound
 from sizhi.core.files import check_image_or_pdf
+from sizhi.core.listeners import announce
 from sizhi.core.regioncode import within_q
 from sizhi.deliberation import config
 from sizhi.deliberation.access import may
@@ -76,12 +74,7 @@ def _notify_households(motion: Motion, publication: Publication) -> int:
 def _tell_listeners(motion_id: int, kind: str) -> None:
     """Other domains hear of a publication through the dotted paths in
     ``SIZHI_PUBLICATION_LISTENERS`` (e.g. to tell the submitters of linked cases)."""
-    for path in getattr(settings, "SIZHI_PUBLICATION_LISTENERS", []):
-        # robust: a failing listener is logged and cannot turn a committed publication into
-        # an error page.
-        transaction.on_commit(
-            partial(import_string(path), motion_id=motion_id, kind=kind), robust=True
-        )
+    announce("SIZHI_PUBLICATION_LISTENERS", motion_id=motion_id, kind=kind)
 
 
 def _publish(motion: Motion, kind: str, text: str, actor: Any, now: dt.datetime) -> Publication:

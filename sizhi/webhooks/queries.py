@@ -1,0 +1,168 @@
+"""Reads for webhooks: what an event says, whether a subscription may hear of it, and the lists
+the admin shows.
+
+Who may see the case or motion is decided by its own domain (``cases.queries.access_case``,
+``deliberation.queries.access_motion``, both over ``visible_to``), for the subscription's owner,
+narrowed by the owner's integration key (its region and scopes) and the subscription's region.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from sizhi.accounts.models import ApiToken
+from sizhi.accounts.tokens import SCOPES
+from sizhi.cases import queries as case_queries
+from sizhi.cases.models import CaseEvent
+from sizhi.core.errors import NotFound
+from sizhi.deliberation import queries as motion_queries
+from sizhi.deliberation.models import MotionEvent
+from sizhi.webhooks.models import Delivery, EventKind, Subscription
+
+# The scope an integration key needs for each kind of event, where such a scope exists
+# (sizhi.accounts.tokens.SCOPES); a kind without one is governed by visibility alone.
+READ_SCOPES = {EventKind.CASE: "cases:read", EventKind.MOTION: "motions:read"}
+
+
+def region_prefixes(region_code: str) -> list[str]:
+    """Every prefix of ``region_code``, "" included: the region scopes that cover it."""
+    return [region_code[:length] for length in range(len(region_code) + 1)]
+
+
+def wants(events: list[Any], kind: str, transition: str) -> bool:
+    """Whether a subscription's event filter takes ``kind.transition`` (empty: everything)."""
+    return not events or kind in events or f"{kind}.{transition}" in events
+
+
+def key_may_read(scopes: list[Any] | None, kind: str) -> bool:
+    """An integration key must carry the kind's read scope; a user (``scopes`` None) need not."""
+    if scopes is None:
+        return True
+    scope = READ_SCOPES.get(EventKind(kind))
+    return scope is None or scope not in SCOPES or scope in scopes
+
+
+def matching_subscriptions(
+    kind: str, transition: str, region_code: str, now: dt.datetime
+) -> list[int]:
+    """Active subscriptions that take this event and whose owner is usable, in one query: the
+    region (the subscription's and the key's) covers it and the filter and scopes take it.
+    Whether the owner sees the object is checked before each attempt (``withheld_reason``)."""
+    prefixes = region_prefixes(region_code)
+    usable_key = (
+        Q(token__revoked_at__isnull=True, token__region_code__in=prefixes)
+        & (Q(token__expires_at__isnull=True) | Q(token__expires_at__gt=now))
+        & Q(token__user__is_active=True)
+    )
+    rows = (
+        Subscription.objects.filter(is_active=True, region_prefix__in=prefixes)
+        .filter(Q(token__isnull=True, user__is_active=True) | usable_key)
+        .order_by("pk")
+        .values_list("pk", "events", "token_id", "token__scopes")
+    )
+    return [
+        pk
+        for pk, events, token_id, scopes in rows
+        if wants(events, kind, transition) and key_may_read(scopes if token_id else None, kind)
+    ]
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    object_id: int
+    region_code: str
+    payload: dict[str, Any]
+
+
+def event_facts(kind: str, event_id: int) -> EventFacts | None:
+    """The public facts of an event, as sent: ids, the step, the states, the time, the case
+    number and the place. Never the note, the event's data or anything about the person who
+    filed a case. One query; None if the event is gone."""
+    number = ""
+    if kind == EventKind.CASE:
+        row = (
+            CaseEvent.objects.filter(pk=event_id)
+            .values_list(
+                "case_id", "case__number", "region_code", "transition", "from_state", "to_state",
+                "at",
+            )
+            .first()
+        )  # fmt: skip
+        if row is None:
+            return None
+        object_id, number, region_code, transition, source, target, at = row
+    else:
+        motion_row = (
+            MotionEvent.objects.filter(pk=event_id)
+            .values_list("motion_id", "region_code", "transition", "from_state", "to_state", "at")
+            .first()
+        )
+        if motion_row is None:
+            return None
+        object_id, region_code, transition, source, target, at = motion_row
+    subject: dict[str, Any] = {"id": object_id, "region_code": region_code}
+    if number:
+        subject["number"] = number
+    payload = {
+        "id": f"{kind}-{event_id}",
+        "kind": kind,
+        "event_id": event_id,
+        "transition": transition,
+        "from_state": source,
+        "to_state": target,
+        "at": timezone.localtime(at).isoformat(),
+        kind: subject,
+    }
+    return EventFacts(object_id, region_code, payload)
+
+
+def _object_region(user: Any, kind: str, object_id: int) -> str | None:
+    """The region of the case or motion if ``user`` may see it, else None."""
+    try:
+        if kind == EventKind.CASE:
+            return case_queries.access_case(user, object_id).region_code
+        return motion_queries.access_motion(user, object_id).region_code
+    except NotFound:
+        return None
+
+
+def withheld_reason(delivery: Delivery, now: dt.datetime) -> str:
+    """Why the delivery may not be sent now ("" if it may): the subscription or its key has
+    stopped, or the owner may no longer see the object, or the object left the region that the
+    key or the subscription covers. In English, for the delivery log."""
+    subscription = delivery.subscription
+    if not subscription.is_active:
+        return "subscription disabled"
+    token: ApiToken | None = subscription.token
+    owner: Any = subscription.user
+    if token is not None:
+        if token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+            return "integration key revoked or expired"
+        if not key_may_read(token.scopes, delivery.event_kind):
+            return "integration key lacks the read scope"
+        owner = token.user
+    if owner is None or not owner.is_active:
+        return "owner inactive"
+    region = _object_region(owner, delivery.event_kind, delivery.object_id)
+    scopes = [subscription.region_prefix, token.region_code if token is not None else ""]
+    if region is None or not all(region.startswith(prefix) for prefix in scopes):
+        return "not visible to the owner"
+    return ""
+
+
+def subscriptions_for(user: Any) -> QuerySet[Subscription]:
+    """The subscriptions ``user`` manages: all for a superuser, else their own and their
+    keys'."""
+    rows = Subscription.objects.select_related("token", "user")
+    if getattr(user, "is_superuser", False):
+        return rows
+    if not getattr(user, "pk", None):
+        return rows.none()
+    return rows.filter(Q(user_id=user.pk) | Q(token__user_id=user.pk))
+
+
+def deliveries_of(subscription_id: int, limit: int = 100) -> list[Delivery]:
+    return list(Delivery.objects.filter(subscription_id=subscription_id).order_by("-id")[:limit])
