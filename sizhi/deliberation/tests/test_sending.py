@@ -146,3 +146,17 @@ def test_the_sweep_flags_overdue_implementation_once(tree: Any) -> None:
     on_time.refresh_from_db()
     assert (late.implementation_overdue, on_time.implementation_overdue) == (True, False)
     assert MotionEvent.objects.filter(transition="flag_overdue").count() == 1
+
+
+def test_the_sweep_command_prints_its_counts(tree: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    MotionFactory.create(
+        council=tree.council_a1, state=MotionState.IMPLEMENTING,
+        implementation_due_on=timezone.localdate() - dt.timedelta(days=3),
+    )  # fmt: skip
+    out = StringIO()
+    call_command("sweep_motions", stdout=out)
+    assert out.getvalue() == "已标记实施逾期 1 项；逾期未答复的异议 0 项。\n"
