@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sizhi.cases.actions import config
-from sizhi.cases.models import Case, CaseEvent, Category, RoutingRule
+from sizhi.cases.models import Case, CaseEvent, Category, RoutingRule, ServiceAttribute
+from sizhi.cases.open311 import attributes as open311_attributes
 from sizhi.core.errors import ActionError, NotAllowed
 from sizhi.core.pii import mask_name, mask_phone
 from sizhi.orgs.models import Unit, UnitKind
@@ -278,3 +279,91 @@ class CaseAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# -- Open311 service attributes ------------------------------------------------------------------
+
+
+class ServiceAttributeAdminForm(forms.ModelForm):
+    class Meta:
+        model = ServiceAttribute
+        fields = [
+            "category",
+            "order",
+            "code",
+            "description",
+            "variable",
+            "datatype",
+            "required",
+            "datatype_description",
+            "values",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        category = self.fields["category"]
+        if isinstance(category, forms.ModelChoiceField):
+            category.queryset = Category.objects.filter(parent__isnull=False).order_by("code")
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if self.errors:
+            return data
+        _add_problems(
+            self,
+            open311_attributes.attribute_problems(
+                attribute_id=self.instance.pk,
+                category=data.get("category"),
+                code=(data.get("code") or "").strip(),
+                datatype=data.get("datatype") or "",
+                description=data.get("description") or "",
+                order=data.get("order"),
+                values=data.get("values"),
+                datatype_description=data.get("datatype_description") or "",
+            ),
+        )
+        return data
+
+    def validate_unique(self) -> None:
+        """attribute_problems reports a code or an order already taken."""
+
+
+@admin.register(ServiceAttribute)
+class ServiceAttributeAdmin(admin.ModelAdmin):
+    form = ServiceAttributeAdminForm
+    list_display = ["category", "order", "code", "datatype", "required", "variable"]
+    list_filter = ["datatype", "required"]
+    search_fields = ["^code", "^category__code", "category__name", "description"]
+    list_select_related = ["category"]
+    ordering = ["category__code", "order"]
+
+    def save_model(
+        self, request: HttpRequest, obj: ServiceAttribute, form: Any, change: bool
+    ) -> None:
+        saved = _apply(
+            open311_attributes.save_service_attribute,
+            attribute_id=obj.pk if change else None,
+            category_id=obj.category_id,
+            code=obj.code,
+            datatype=obj.datatype,
+            description=obj.description,
+            variable=obj.variable,
+            required=obj.required,
+            datatype_description=obj.datatype_description,
+            order=obj.order,
+            values=obj.values,
+            actor=request.user,
+        )
+        _adopt(obj, saved)
+
+    def delete_model(self, request: HttpRequest, obj: ServiceAttribute) -> None:
+        _apply(open311_attributes.delete_service_attribute, attribute_id=obj.pk, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ServiceAttribute]) -> None:
+        for attribute_id in queryset.values_list("pk", flat=True):
+            _apply(
+                open311_attributes.delete_service_attribute,
+                attribute_id=attribute_id,
+                actor=request.user,
+            )

@@ -251,6 +251,10 @@ class Case(TimeStampedModel):
     # Search terms of the title, description and reply (simplified, character bigrams; see
     # sizhi.cases.search).
     search_text = models.TextField(blank=True, editable=False)
+    # Answers to the service attributes of the category ({code: value or [values]}) and the
+    # link to a photo, as an Open311 client sent them (see sizhi.cases.open311).
+    attributes = models.JSONField(_("附加信息"), default=dict, blank=True)
+    media_url = models.URLField(_("图片链接"), max_length=500, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -493,3 +497,9 @@ def handler_users_of(unit_id: int) -> list[Any]:
     """The users who hold an active handler grant on the unit."""
     grants = RoleGrant.objects.active().filter(unit_id=unit_id, role="handler")
     return [grant.user for grant in grants.select_related("user")]
+
+
+# Open311 service attributes live in their own module; importing them here registers them.
+from sizhi.cases.models_attributes import AttributeDatatype, ServiceAttribute  # noqa: E402
+
+__all__ = ["AttributeDatatype", "ServiceAttribute"]

@@ -12,7 +12,9 @@ urlpatterns = [
     path("regions/", include("sizhi.orgs.urls")),
     path("appeal/", include("sizhi.cases.urls_public")),
     path("cases/", include("sizhi.cases.urls")),
+    path("open311/v2/", include("sizhi.cases.open311.urls")),
     path("deliberation/", include("sizhi.deliberation.urls")),
+    path("popolo/", include("sizhi.deliberation.urls_popolo")),
     path("stats/", include("sizhi.stats.urls")),
     path("", include("sizhi.web.urls")),
 ]

@@ -152,6 +152,8 @@ def submit_case(
     idempotency_key: str = "",
     repeat_of_id: int | None = None,
     attachments: Sequence[UploadedFile] = (),
+    attributes: dict[str, Any] | None = None,
+    media_url: str = "",
     client_ip: str | None = None,
     now: dt.datetime | None = None,
 ) -> Submitted:
@@ -340,6 +342,10 @@ def submit_case(
                 ip_hash=ip_hash,
                 received_at=now,
                 search_text=" ".join(search_terms(f"{title} {description}")),
+                # Answers to the category's service attributes and a photo link, as an
+                # Open311 client sends them (checked by the adapter against the definition).
+                attributes=dict(attributes or {}),
+                media_url=media_url[:500],
             )
     except IntegrityError:
         # The same idempotency key committed by a concurrent request while this one waited.
