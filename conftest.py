@@ -4,11 +4,15 @@ The tree: county 520327 → township A 520327101 and B 520327102 → village A 5
 sibling B 520327101202 → group A1 520327101201001 and B1 520327101202001.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.utils import translation
 
 from sizhi.accounts.tests.factories import UserFactory
 from sizhi.orgs.models import Region, Unit, UnitKind
@@ -139,3 +143,15 @@ def persona(request: pytest.FixtureRequest) -> Any:
     """Use with indirect parametrisation: ``@pytest.mark.parametrize("persona", [...],
     indirect=True)``."""
     return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_and_language() -> Iterator[None]:
+    """Every test starts with an empty cache (rate-limit counters are keyed by ids that the
+    rollback of the previous test frees for reuse) and in the site's default language, and
+    leaves both so for the next."""
+    cache.clear()
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    cache.clear()
+    translation.activate(settings.LANGUAGE_CODE)

@@ -19,6 +19,9 @@ from sizhi.accounts.models import ApiToken, TokenKind
 SCOPES: dict[str, Promise] = {
     "cases:read": _("查看诉求"),
     "cases:write": _("登记和办理诉求"),
+    "motions:read": _("查看议事：议题、会议、表决和下发议题"),
+    "motions:write": _("参与和办理议事：提议、评议、会议、表决和下发议题"),
+    "persons:read": _("查看居民（姓名和电话已脱敏）"),
 }
 SECRET_PREFIXES = {TokenKind.PERSONAL: "szp_", TokenKind.INTEGRATION: "szi_"}
 VISIBLE_LENGTH = 12  # the prefix and the first characters of the random part

@@ -10,6 +10,7 @@ from pydantic import ConfigDict
 
 from sizhi.cases.models import Case, CaseEvent, Category, Channel, Kind, PetitionClass, Urgency
 from sizhi.cases.queries import Contact
+from sizhi.core.api.types import IsoDateTime
 from sizhi.orgs.models import Region, Unit
 
 # A row id as the database stores it: a larger number would overflow the column, not just miss.
@@ -85,7 +86,7 @@ class CaseQuery(Schema):
     urgency: str = ""
     region: str = Field("", description="A region code: the cases in its subtree.")
     channel: str = ""
-    updated_since: dt.datetime | None = None
+    updated_since: IsoDateTime | None = None
     cursor: str = ""
     limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 

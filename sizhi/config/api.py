@@ -9,6 +9,9 @@ from sizhi.accounts.apiauth import RateThrottle, SessionAuth, TokenAuth
 from sizhi.accounts.idempotency import idempotent
 from sizhi.cases.api import router as cases_router
 from sizhi.core.api.base import SizhiAPI
+from sizhi.deliberation.api import router as motions_router
+from sizhi.deliberation.api_meetings import router as meetings_router
+from sizhi.residents.api import router as persons_router
 
 DESCRIPTION = """\
 The county platform's API. Authenticate with `Authorization: Bearer <token>` (tokens are made
@@ -31,3 +34,6 @@ api = SizhiAPI(
 )
 api.add_decorator(idempotent, mode="operation")
 api.add_router("/v1/", cases_router)
+api.add_router("/v1/", motions_router)
+api.add_router("/v1/", meetings_router)
+api.add_router("/v1/", persons_router)

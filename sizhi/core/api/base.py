@@ -39,7 +39,13 @@ IDEMPOTENCY_PARAMETER: DictStrAny = {
     "in": "header",
     "name": IDEMPOTENCY_HEADER,
     "required": False,
-    "schema": {"type": "string", "maxLength": 128},
+    # What the Idempotency-Key decorator accepts: 1 to 128 visible ASCII characters.
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 128,
+        "pattern": r"^[!-~]([ -~]*[!-~])?$",
+    },
     "description": (
         "Any unique string (a UUID, say). Sending the same key with the same request again "
         "while it is kept (24 hours by default) returns the first answer without acting "

@@ -150,8 +150,11 @@ def _throttled(request: HttpRequest, exc: Any) -> HttpResponse:
 
 
 def _http_error(request: HttpRequest, exc: Any) -> HttpResponse:
-    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
-        # The body could not be parsed (ninja wraps the parser's error).
+    cause = exc.__cause__
+    if isinstance(cause, ApiError):  # the parser refused what it read (ninja wraps it)
+        return _api_error(request, cause)
+    if exc.status_code == 400 and isinstance(cause, ValueError | RecursionError):
+        # The body could not be parsed (ninja wraps the parser's error), or nests too deep.
         return error_response(400, "malformed_json", _("请求体不是有效的 JSON。"))
     code, detail = {
         403: (NotAllowed.code, NotAllowed.default_message),

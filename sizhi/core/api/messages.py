@@ -12,6 +12,7 @@ NUMBER = _("请输入数字。")
 BOOLEAN = _("请输入 true 或 false。")
 DATETIME = _("请输入 ISO 8601 格式的日期时间，例如 2026-03-01T08:00:00+08:00。")
 OBJECT = _("请提供 JSON 对象。")
+DATE = _("请输入有效的日期。")
 
 # pydantic error type → message; %-placeholders take the error's context.
 MESSAGES: Mapping[str, Promise] = {
@@ -28,6 +29,7 @@ MESSAGES: Mapping[str, Promise] = {
     "decimal_type": NUMBER,
     "decimal_parsing": NUMBER,
     "finite_number": NUMBER,
+    "decimal_max_places": _("最多保留%(decimal_places)s位小数。"),
     "bool_type": BOOLEAN,
     "bool_parsing": BOOLEAN,
     "enum": CHOOSE,
@@ -35,6 +37,10 @@ MESSAGES: Mapping[str, Promise] = {
     "datetime_type": DATETIME,
     "datetime_parsing": DATETIME,
     "datetime_from_date_parsing": DATETIME,
+    "date_type": DATE,
+    "date_parsing": DATE,
+    "date_from_datetime_parsing": DATE,
+    "date_from_datetime_inexact": DATE,
     "greater_than_equal": _("不能小于%(ge)s。"),
     "less_than_equal": _("不能大于%(le)s。"),
     "greater_than": _("须大于%(gt)s。"),

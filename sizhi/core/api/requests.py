@@ -1,8 +1,11 @@
-"""Checks on request bodies before anything else reads them: size (413) and type (415), and a
-JSON parser that refuses what JSON does not allow."""
+"""Checks on requests before anything else reads them: the body's size (413) and type (415),
+no character that a database cannot take (a NUL, which PostgreSQL can neither store nor
+compare; a lone surrogate, which is not UTF-8), and a JSON parser that refuses what JSON
+does not allow."""
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -13,10 +16,17 @@ from django.utils.translation import gettext as _
 from ninja.parser import Parser
 from ninja.types import DictStrAny
 
-from sizhi.core.api.errors import error_response
+from sizhi.core.api.errors import ApiError, error_response
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 JSON_TYPE = "application/json"
+NUL = "\x00"
+# A NUL, or half of a surrogate pair: JSON's \u escapes can spell either.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _bad_character() -> str:
+    return _("请求中含有不允许的字符。")
 
 
 def max_body_bytes() -> int:
@@ -48,13 +58,25 @@ def body_problem(request: HttpRequest) -> HttpResponseBase | None:
     return None
 
 
+def text_problem(request: HttpRequest) -> HttpResponseBase | None:
+    """The error answer for a NUL character in the path or the query string (Django has
+    already replaced what is not UTF-8 there), or None."""
+    message = _bad_character()
+    if NUL in request.path:
+        return error_response(400, "invalid", message)
+    for name, values in request.GET.lists():
+        if NUL in name or any(NUL in value for value in values):
+            return error_response(400, "invalid", message, {name.replace(NUL, ""): [message]})
+    return None
+
+
 def check_body(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Wrap an operation's run (ninja's "view" decorator mode: before authentication and
-    parsing) with the body checks."""
+    parsing) with the request checks."""
 
     @functools.wraps(run)
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        problem = body_problem(request)
+        problem = body_problem(request) or text_problem(request)
         if problem is not None:
             return problem
         return run(request, *args, **kwargs)
@@ -66,8 +88,35 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _unstorable_at(value: Any, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """Where in a parsed body a string (or a key) holds a character no database takes, or
+    None."""
+    if isinstance(value, str):
+        return path if UNSTORABLE.search(value) else None
+    items: Any = ()
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    for key, item in items:
+        name = str(key)
+        if UNSTORABLE.search(name):
+            return (*path, UNSTORABLE.sub("", name))
+        found = _unstorable_at(item, (*path, name))
+        if found is not None:
+            return found
+    return None
+
+
 class JsonParser(Parser):
-    """Standard JSON only: NaN and Infinity are refused like any other malformed body."""
+    """Standard JSON only: NaN and Infinity are refused like any other malformed body; a NUL
+    or a lone surrogate (``\\u0000``, ``\\ud800``) in any string is refused with the field
+    that holds it."""
 
     def parse_body(self, request: HttpRequest) -> DictStrAny:
-        return cast(DictStrAny, json.loads(request.body, parse_constant=_no_constant))
+        data = json.loads(request.body, parse_constant=_no_constant)
+        found = _unstorable_at(data)
+        if found is not None:
+            message = _bad_character()
+            raise ApiError(400, "invalid", message, fields={".".join(found) or "body": [message]})
+        return cast(DictStrAny, data)

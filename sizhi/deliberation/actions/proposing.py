@@ -45,7 +45,10 @@ def text_field(value: Any, name: str, limit: int, errors: dict[str, list[str]]) 
     return text
 
 
-def amount(value: Any, name: str, errors: dict[str, list[str]]) -> Decimal | None:
+def amount(
+    value: Any, name: str, errors: dict[str, list[str]], limit: Decimal = Decimal("1e12")
+) -> Decimal | None:
+    """A non-negative amount with at most cents, below ``limit`` once rounded."""
     if value in (None, ""):
         return None
     try:
@@ -53,10 +56,12 @@ def amount(value: Any, name: str, errors: dict[str, list[str]]) -> Decimal | Non
     except InvalidOperation:
         errors.setdefault(name, []).append(_("请输入数字。"))
         return None
-    if not number.is_finite() or number < 0 or number >= Decimal("1e12"):
-        errors.setdefault(name, []).append(_("请输入不小于0的合理数值。"))
-        return None
-    return number.quantize(Decimal("0.01"))
+    if number.is_finite() and 0 <= number < limit:
+        number = number.quantize(Decimal("0.01"))
+        if number < limit:
+            return number
+    errors.setdefault(name, []).append(_("请输入不小于0的合理数值。"))
+    return None
 
 
 def choice(value: Any, choices: Any, name: str, errors: dict[str, list[str]]) -> str:
@@ -122,7 +127,7 @@ def create_motion(
     if matter:
         choice(matter, StatutoryMatter, "statutory_matter", errors)
     money = amount(money_yuan, "money_yuan", errors)
-    land = amount(land_mu, "land_mu", errors)
+    land = amount(land_mu, "land_mu", errors, limit=Decimal("1e10"))
     if origin and origin not in PROPOSER_ORIGINS:
         errors.setdefault("origin", []).append(_("请选择有效的选项。"))
     deciding = council
