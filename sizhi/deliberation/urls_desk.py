@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern] = [
         name="public_motion",
     ),
     path("groups/<str:code>/propose/", views_public.propose, name="propose"),
+    path("bodies/<int:unit_id>/", views_public.body, name="body"),
     path(
         "publications/<int:publication_id>/print/",
         views_public.print_publication,

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from sizhi.core.errors import NotAllowed
-from sizhi.deliberation import actions, queries_pages
+from sizhi.deliberation import actions, queries_bodies, queries_pages
 from sizhi.deliberation.forms import ProposeForm
 from sizhi.deliberation.models import Motion
 from sizhi.deliberation.views_common import found, refused, submit
@@ -41,6 +41,14 @@ def home(request: HttpRequest) -> HttpResponse:
 def group(request: HttpRequest, code: str) -> HttpResponse:
     view = found(lambda: queries_pages.group_view(request.user, code))
     return render(request, "deliberation/public/group.html", {"view": view, "now": timezone.now()})
+
+
+@login_required
+@require_GET
+def body(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """A body's members and terms, the composition the law asks of it, its rule and meetings."""
+    page = found(lambda: queries_bodies.body_page(request.user, unit_id))
+    return render(request, "deliberation/public/body.html", {"page": page})
 
 
 @require_GET

@@ -37,3 +37,33 @@ def test_a_representatives_assembly_without_enough_women_is_warned_not_blocked(
 def test_another_villages_body_is_not_found(bodies: Any, other_village_cadre: Any) -> None:
     with pytest.raises(NotFound):
         body_page(other_village_cadre, bodies.council_a1.pk)
+
+
+def test_the_body_page_shows_members_terms_and_warnings(
+    bodies: Any, client: Any, county_admin: Any
+) -> None:
+    assembly = bodies.representatives_a
+    person = PersonFactory.create(gender="m", name="王大明", household__region=assembly.region)
+    MembershipFactory.create(
+        person=person, unit=assembly, role="representative",
+        started_on=dt.date(2024, 1, 1), term_ends_on=dt.date(2029, 1, 1),
+    )  # fmt: skip
+    client.force_login(county_admin)
+    response = client.get(f"/deliberation/bodies/{assembly.pk}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "妇女村民代表应占村民代表会议组成人员的三分之一以上（现为0/1）。" in html
+    assert "王**" in html
+    assert "王大明" not in html
+    assert "2029-01-01" in html
+    assert "到会不少于三分之二应到人数；赞成票超过二分之一到会人数" in html
+
+
+def test_the_body_page_is_not_found_outside_ones_scope(
+    bodies: Any, client: Any, other_village_cadre: Any
+) -> None:
+    client.force_login(other_village_cadre)
+    assert client.get(f"/deliberation/bodies/{bodies.council_a1.pk}/").status_code == 404
+    client.logout()
+    response = client.get(f"/deliberation/bodies/{bodies.council_a1.pk}/")
+    assert response.status_code == 302
