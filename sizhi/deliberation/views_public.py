@@ -98,6 +98,7 @@ def propose(request: HttpRequest, code: str) -> HttpResponse:
             money_yuan=data.get("money_yuan"),
             land_mu=data.get("land_mu"),
             is_public=bool(data.get("is_public")),
+            attachments=request.FILES.getlist("attachments"),
             actor=request.user,
         )
 

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,6 +20,7 @@ from sizhi.deliberation.actions.base import (
     tell_listeners,
     transition_motion,
 )
+from sizhi.deliberation.actions.files import check_files, store_attachment
 from sizhi.deliberation.models import (
     Area,
     Cosign,
@@ -113,6 +115,7 @@ def create_motion(
     origin: str = "",
     propose: bool = True,
     linked_cases: Iterable[tuple[int, str]] = (),
+    attachments: Iterable[UploadedFile] = (),
     now: dt.datetime | None = None,
 ) -> Motion:
     """A resident, member or organisation writes a motion for a council; with ``propose`` it
@@ -142,6 +145,7 @@ def create_motion(
         )
     ):
         errors.setdefault("deciding_body_id", []).append(_("决议机构应是本组或本村的机构。"))
+    files = check_files(attachments, "attachments", errors)
     if council is not None and not can(actor, "deliberation.propose", council.region_code):
         raise NotAllowed
     if errors:
@@ -175,6 +179,8 @@ def create_motion(
         for case_id, number in linked_cases
     ]
     LinkedCase.objects.bulk_create(links)
+    for upload in files:
+        store_attachment(motion, upload, actor, now)
     created = MotionEvent.objects.create(
         motion=motion,
         region_code=motion.region_code,

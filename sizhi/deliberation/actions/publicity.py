@@ -11,16 +11,15 @@ from django.utils.translation import gettext as _
 
 from sizhi.core import audit
 from sizhi.core.errors import Invalid, InvalidState, NotAllowed, NotFound
-from sizhi.core.files import check_image_or_pdf
 from sizhi.core.listeners import announce
 from sizhi.core.regioncode import within_q
 from sizhi.deliberation import config
 from sizhi.deliberation.access import may
 from sizhi.deliberation.actions.base import check_visible, load_for_update, transition_motion
+from sizhi.deliberation.actions.files import check_files, store_attachment
 from sizhi.deliberation.actions.proposing import amount, text_field
 from sizhi.deliberation.models import (
     Motion,
-    MotionAttachment,
     Objection,
     ProgressReport,
     Publication,
@@ -136,22 +135,6 @@ def start_implementation(
     return motion
 
 
-def store_attachment(
-    motion: Motion, upload: UploadedFile, actor: Any, now: dt.datetime, **extra: Any
-) -> MotionAttachment:
-    return MotionAttachment.objects.create(
-        motion=motion,
-        region_code=motion.region_code,
-        file=upload,
-        name=(upload.name or "")[:120],
-        content_type=upload.content_type or "",
-        size=upload.size or 0,
-        uploaded_by=actor if getattr(actor, "pk", None) else None,
-        at=now,
-        **extra,
-    )
-
-
 @transaction.atomic
 def report_progress(
     *,
@@ -190,11 +173,7 @@ def report_progress(
         percent = -1
     if not 0 <= percent <= 100:
         errors["percent_done"] = [_("完成比例应在0到100之间。")]
-    files = list(photos)
-    for upload in files:
-        problem = check_image_or_pdf(upload)
-        if problem:
-            errors.setdefault("photos", []).append(problem)
+    files = check_files(photos, "photos", errors)
     if errors:
         raise Invalid(fields=errors)
     transition_motion(

@@ -256,3 +256,44 @@ def test_someone_from_another_group_may_not_propose_here(client, bodies):
     response = client.post(f"/deliberation/groups/{GROUP_A1}/propose/", GOOD)
     assert response.status_code == 403
     assert Motion.objects.count() == 0
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_a_proposal_carries_its_plan_and_photos(client, bodies, resident, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sizhi.deliberation.models import MotionAttachment
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(resident)
+    photo = SimpleUploadedFile("路口.png", PNG, content_type="image/png")
+    response = client.post(
+        f"/deliberation/groups/{GROUP_A1}/propose/", {**GOOD, "attachments": [photo]}
+    )
+    assert response.status_code == 302
+    motion = Motion.objects.get()
+    assert list(MotionAttachment.objects.values_list("motion_id", "name", "content_type")) == [
+        (motion.pk, "路口.png", "image/png")
+    ]
+
+
+def test_a_proposal_with_a_file_that_is_not_an_image_or_pdf_stores_nothing(
+    client, bodies, resident, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sizhi.deliberation.models import MotionAttachment
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(resident)
+    script = SimpleUploadedFile("方案.png", b"#!/bin/sh\necho hi\n", content_type="image/png")
+    response = client.post(
+        f"/deliberation/groups/{GROUP_A1}/propose/", {**GOOD, "attachments": [script]}
+    )
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors() == ["文件 方案.png 不是图片或 PDF。"]
+    assert Motion.objects.count() == 0
+    assert MotionAttachment.objects.count() == 0
+    assert list(tmp_path.iterdir()) == []
