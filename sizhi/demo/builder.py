@@ -34,7 +34,7 @@ from sizhi.cases.models import (
 from sizhi.core.audit import record
 from sizhi.core.models import AuditLog
 from sizhi.core.regioncode import within_q
-from sizhi.demo import orgwriter, peoplewriter
+from sizhi.demo import motions, orgwriter, peoplewriter
 from sizhi.demo.cases import tracking_code, write_cases
 from sizhi.demo.counts import collect_counts
 from sizhi.demo.fenggang import COUNTY_CODE, SMALL_TOWNSHIP, TOWNSHIPS
@@ -167,6 +167,7 @@ def build_demo(
                 peoplewriter.write_township_people(index, plan)
                 bar.update(sum(len(v.groups) for v in plan.villages))
                 del plan
+        motions.write_seats(index, townships, seed)
         personas = create_personas()
         accounts = [(persona, scope) for persona, _user, scope in personas]
         log(_("正在生成近一年的诉求……"))
@@ -182,6 +183,8 @@ def build_demo(
             if "handler" in actors and handler_unit
             else None,
         )
+        log(_("正在生成近一年的议题……"))
+        motions.write_motions(index, seed=seed, as_of=as_of, townships=townships, actors=actors)
         counts = collect_counts(COUNTY_CODE)
         elapsed = time.perf_counter() - started
         record(
@@ -271,6 +274,8 @@ def reset_demo() -> dict[str, int]:
     try:
         with transaction.atomic():
             deleted.update(_reset_cases())
+            deleted.update(motions.reset_motions(_delete_in_chunks))
+            deleted["accounts"] = _delete_in_chunks(motions.participants())
             deleted["grants"] = _delete_in_chunks(RoleGrant.objects.filter(scope))
             deleted["memberships"] = _delete_in_chunks(Membership.objects.filter(scope))
             deleted["persons"] = _delete_in_chunks(Person.objects.filter(scope))

@@ -8,6 +8,21 @@ from django.utils.translation import gettext as _
 from sizhi.cases.models import Case, Channel
 from sizhi.cases.workflow import CaseState
 from sizhi.core.regioncode import within_q
+from sizhi.deliberation.models import (
+    Area,
+    Ballot,
+    Cosign,
+    Meeting,
+    Motion,
+    MotionEvent,
+    Objection,
+    Opinion,
+    ProgressReport,
+    Publication,
+    Topic,
+    Vote,
+)
+from sizhi.deliberation.workflow import MotionState
 from sizhi.orgs.models import Level, Region, ServicePoint, Unit, UnitKind
 from sizhi.orgs.standards import compliance
 from sizhi.residents.models import Household, Membership, MembershipRole, Person
@@ -47,6 +62,7 @@ def collect_counts(county_code: str) -> dict[str, int]:
         if not compliance(level, facilities or [])[0]:
             counts["service_points_complete"] += 1
     counts.update(case_counts(county_code))
+    counts.update(motion_counts(county_code))
     return counts
 
 
@@ -58,6 +74,29 @@ def case_counts(county_code: str) -> dict[str, int]:
     counts = {"cases": sum(by_state.values())}
     counts.update({f"cases.{state}": by_state.get(state, 0) for state in CaseState.values})
     counts.update({f"cases.channel.{c}": by_channel.get(c, 0) for c in Channel.values})
+    return counts
+
+
+def motion_counts(county_code: str) -> dict[str, int]:
+    """Motions of the county by area and by state (zeros too), and what hangs on them."""
+    scope = within_q([county_code])
+    motions = Motion.objects.filter(scope)
+    by_area = dict(motions.values_list("area").annotate(n=Count("pk")).order_by())
+    by_state = dict(motions.values_list("state").annotate(n=Count("pk")).order_by())
+    counts = {"motions": sum(by_state.values())}
+    counts.update({f"motions.area.{area}": by_area.get(area, 0) for area in Area.values})
+    counts.update({f"motions.{state}": by_state.get(state, 0) for state in MotionState.values})
+    counts["motions.overdue"] = motions.filter(implementation_overdue=True).count()
+    counts["topics"] = Topic.objects.filter(scope).count()
+    counts["motion_events"] = MotionEvent.objects.filter(scope).count()
+    counts["opinions"] = Opinion.objects.filter(motion__in=motions).count()
+    counts["cosigns"] = Cosign.objects.filter(motion__in=motions).count()
+    counts["meetings"] = Meeting.objects.filter(scope).count()
+    counts["ballots"] = Ballot.objects.filter(scope).count()
+    counts["votes"] = Vote.objects.filter(ballot__in=Ballot.objects.filter(scope)).count()
+    counts["publications"] = Publication.objects.filter(scope).count()
+    counts["objections"] = Objection.objects.filter(scope).count()
+    counts["progress_reports"] = ProgressReport.objects.filter(scope).count()
     return counts
 
 
@@ -88,6 +127,32 @@ def count_lines(counts: dict[str, int]) -> list[tuple[str, int]]:
         (_("诉求：{state}").format(state=CaseState(state).label), counts.get(f"cases.{state}", 0))
         for state in CaseState.values
         if counts.get(f"cases.{state}", 0)
+    ]
+    lines.append((_("议题（全部）"), counts.get("motions", 0)))
+    lines += [
+        (_("议题：{area}").format(area=Area(area).label), counts.get(f"motions.area.{area}", 0))
+        for area in Area.values
+    ]
+    lines += [
+        (
+            _("议题：{state}").format(state=MotionState(state).label),
+            counts.get(f"motions.{state}", 0),
+        )
+        for state in MotionState.values
+        if counts.get(f"motions.{state}", 0)
+    ]
+    lines += [
+        (_("议题：实施逾期"), counts.get("motions.overdue", 0)),
+        (_("下发议题"), counts.get("topics", 0)),
+        (_("议题记录"), counts.get("motion_events", 0)),
+        (_("评议意见"), counts.get("opinions", 0)),
+        (_("附议"), counts.get("cosigns", 0)),
+        (_("会议"), counts.get("meetings", 0)),
+        (_("审议和表决"), counts.get("ballots", 0)),
+        (_("记名表决票"), counts.get("votes", 0)),
+        (_("决议和结果公开"), counts.get("publications", 0)),
+        (_("异议"), counts.get("objections", 0)),
+        (_("实施进展"), counts.get("progress_reports", 0)),
     ]
     return lines
 

@@ -49,6 +49,7 @@ JINHUA = township_by_code(SMALL_TOWNSHIP)
 SMALL_GROUPS = 211  # 32 + 26 + 21 + 28 + 29 + 29 + 27 + 19 groups in 进化镇's 8 villages
 SMALL_BRANCHES = 51  # 522 apportioned by groups: 522 * 211 / 2169 = 50.78 → 51
 SMALL_MEMBERS = 977  # 10,038 apportioned by groups: 10038 * 211 / 2169 = 976.5 → 977
+SMALL_PARTY_SEATS = 2967  # party members' seats in their branches, besides the secretaries
 # The cases cover the year before the build; a fixed build time keeps them the same.
 AS_OF = dt.datetime(2026, 6, 15, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -171,7 +172,22 @@ def test_small_profile_seats_exact_council_members(demo):
     )
     assert secretaries.count() == SMALL_BRANCHES
     assert not secretaries.filter(person__is_party_member=False).exists()
-    assert Membership.objects.count() == SMALL_MEMBERS + SMALL_BRANCHES + 8 + 8
+    # Every party member sits in the branch of their group, or of their village where the
+    # group has none; 临江村's representatives' assembly has its chair and two per group.
+    branches = [UnitKind.GROUP_PARTY_BRANCH, UnitKind.PARTY_BRANCH]
+    party = Membership.objects.filter(unit__kind__in=branches, role=MembershipRole.MEMBER)
+    assert party.count() == SMALL_PARTY_SEATS
+    assert not party.filter(person__is_party_member=False).exists()
+    assert (
+        not Person.objects.filter(is_party_member=True)
+        .exclude(memberships__unit__kind__in=branches)
+        .exists()
+    )
+    representatives = Membership.objects.filter(unit__kind=UnitKind.REPRESENTATIVES_ASSEMBLY)
+    assert representatives.count() == 1 + 2 * 32
+    assert Membership.objects.count() == (
+        SMALL_MEMBERS + SMALL_BRANCHES + 8 + 8 + SMALL_PARTY_SEATS + 1 + 2 * 32
+    )
     # Council members live in their council's group and are adults.
     assert not council.exclude(person__region_code=F("region_code")).exists()
     assert not council.filter(person__birth_year__gt=2025 - 18).exists()
@@ -318,7 +334,7 @@ def test_resident_personas_are_linked_to_their_person(demo):
     assert resident.region_code == HOME_GROUP
     assert not Membership.objects.filter(person=resident).exists()
     assert resident.name == User.objects.get(phone="13900000012").name
-    assert Person.objects.filter(user__isnull=False).count() == 4
+    assert Person.objects.filter(user__phone__in=[p.phone for p in PERSONAS]).count() == 4
 
 
 def test_persons_hold_only_hashed_id_numbers(demo):
