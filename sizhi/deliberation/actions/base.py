@@ -71,6 +71,9 @@ def transition_motion(
         raise InvalidState
     for key, value in fields.items():
         setattr(motion, key, value)
+    expressions = [k for k, v in fields.items() if hasattr(v, "resolve_expression")]
+    if expressions:
+        motion.refresh_from_db(fields=expressions)
     event = MotionEvent.objects.create(
         motion=motion,
         region_code=motion.region_code,
@@ -86,7 +89,14 @@ def transition_motion(
         actor=actor,
         action=f"motion.{name}",
         obj=motion,
-        changes={"state": [source, target], **dict(changes or {})},
+        # Expressions (F("cosign_count") + 1) are recorded as the values they produced.
+        changes={
+            "state": [source, target],
+            **{
+                k: getattr(motion, k) if hasattr(v, "resolve_expression") else v
+                for k, v in (changes or {}).items()
+            },
+        },
         reason=note[:500],
     )
     tell_listeners(event)

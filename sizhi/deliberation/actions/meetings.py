@@ -16,6 +16,7 @@ from sizhi.core.regioncode import within_q
 from sizhi.deliberation import config, rules
 from sizhi.deliberation.actions.base import check_visible, load_for_update, transition_motion
 from sizhi.deliberation.actions.proposing import body_unit, text_field
+from sizhi.deliberation.actions.records import recorded
 from sizhi.deliberation.models import (
     AgendaItem,
     Authorisation,
@@ -316,7 +317,7 @@ def open_ballot(
                 purpose=purpose,
                 method=method,
                 opened_at=now,
-                rule=rules.describe(rule),
+                rule=recorded(rules.describe, rule),
                 is_advisory=advisory,
             )
     except IntegrityError:

@@ -21,6 +21,7 @@ from sizhi.deliberation.actions.base import (
     transition_motion,
 )
 from sizhi.deliberation.actions.files import check_files, store_attachment
+from sizhi.deliberation.actions.records import recorded
 from sizhi.deliberation.models import (
     Area,
     Cosign,
@@ -238,7 +239,10 @@ def cosign_motion(*, motion_id: Any, actor: Any, now: dt.datetime | None = None)
     motion.refresh_from_db(fields=["cosign_count"])
     if motion.cosign_threshold and motion.cosign_count >= motion.cosign_threshold:
         _admit(
-            motion, None, _("附议人数达到%(n)d人，自动进入评议。") % {"n": motion.cosign_count}, now
+            motion,
+            None,
+            recorded(lambda: _("附议人数达到%(n)d人，自动进入评议。") % {"n": motion.cosign_count}),
+            now,
         )
     return motion
 

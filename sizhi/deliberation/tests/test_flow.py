@@ -432,3 +432,27 @@ def test_a_resolution_with_no_text_cannot_be_published(bodies: Any, resident: An
     motion.refresh_from_db()
     assert motion.state == S.RESOLVED
     assert Publication.objects.count() == 0
+
+
+def test_the_record_keeps_numbers_and_the_sites_language(
+    bodies: Any, resident: Any, tree: Any
+) -> None:
+    from django.utils import translation
+
+    from sizhi.core.models import AuditLog
+
+    motion = _proposed(bodies, resident)
+    user = UserFactory.create()
+    RoleGrantFactory.create(user=user, role="resident", region=tree.group_a1)
+    actions.cosign_motion(motion_id=motion.pk, actor=user)
+    assert AuditLog.objects.get(action="motion.cosign").changes["cosign_count"] == 1
+    convener = bodies.convener_user
+    motion = _reviewing(motion, convener)
+    meeting = _meeting(bodies.branch_a1, motion, "review", convener)
+    actions.record_attendance(meeting_id=meeting.pk, present=3, actor=convener)
+    with translation.override("en"):
+        ballot = actions.open_ballot(
+            meeting_id=meeting.pk, motion_id=motion.pk, purpose="review",
+            method="show_of_hands", actor=convener,
+        )  # fmt: skip
+    assert ballot.rule == "到会超过二分之一应到人数；赞成票超过二分之一到会人数"
