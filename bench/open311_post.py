@@ -24,90 +24,16 @@ production. Rounds of the paths alternate; each rate is the median over the roun
 ratio to the ceiling. Not a test: nothing is asserted beyond each answer's status.
 """
 
-import argparse
-import os
-import statistics
-import sys
-import tempfile
-import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from requestbench import main
 
-# Filled once Django is set up: the ceiling's view in front of the site's URLs.
-urlpatterns: list[Any] = []
-LIFTED = {
-    "SIZHI_INTAKE_PER_PHONE_PER_HOUR": "1000000000",
-    "SIZHI_INTAKE_PER_IP_PER_HOUR": "1000000000",
-    "SIZHI_API_REQUESTS_PER_MINUTE": "0",  # 0: no limit
-}
-CEILING = "ceiling: bare view, one INSERT"
 POST_JSON = "POST /open311/v2/requests.json"
 POST_XML = "POST /open311/v2/requests.xml"
 GET_ONE = "GET /open311/v2/requests/{id}.json"
-EXPECTED = {CEILING: 201, POST_JSON: 200, POST_XML: 200, GET_ONE: 200}
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=200, help="requests per round and path")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--pg", default="", help="a PostgreSQL server, e.g. postgres://...:5432")
-    return parser.parse_args()
-
-
-def pg_server(explicit: str) -> str:
-    if explicit:
-        return explicit.rstrip("/")
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        parts = urlsplit(url)
-        return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-    return ""
-
-
-def say(text: str) -> None:
-    print(f"== {text}", flush=True)
-
-
-def set_up(database_url: str, var_dir: str) -> None:
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="sizhi.config.settings",
-        SIZHI_DEBUG="0",
-        SECRET_KEY="bench-only-secret-key-not-for-production-0123456789",
-        SIZHI_VAR_DIR=var_dir,
-        ALLOWED_HOSTS="testserver",
-        **LIFTED,
-    )
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    (Path(var_dir) / "static").mkdir(parents=True, exist_ok=True)
-    import django
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.http import HttpRequest, HttpResponse
-    from django.urls import clear_url_caches, include, path
-
-    django.setup()
-    from sizhi.core.models import AuditLog
-
-    def insert_one(request: HttpRequest) -> HttpResponse:
-        AuditLog.objects.create(action="bench.insert")
-        return HttpResponse(status=201)
-
-    urlpatterns[:] = [
-        path("bench/insert/", insert_one),
-        path("", include("sizhi.config.urls")),
-    ]
-    settings.ROOT_URLCONF = __name__
-    clear_url_caches()
-    call_command("migrate", verbosity=0)
+EXPECTED = {POST_JSON: 200, POST_XML: 200, GET_ONE: 200}
 
 
 def build_places() -> dict[str, Any]:
@@ -171,9 +97,6 @@ def requests_for(places: dict[str, Any]) -> dict[str, Callable[[Any], int]]:
             }
         )
 
-    def ceiling(client: Any) -> int:
-        return int(client.post("/bench/insert/").status_code)
-
     def post_json(client: Any) -> int:
         return int(client.post("/open311/v2/requests.json", body(), content_type=form).status_code)
 
@@ -188,83 +111,8 @@ def requests_for(places: dict[str, Any]) -> dict[str, Callable[[Any], int]]:
     def get_one(client: Any) -> int:
         return int(client.get(one).status_code)
 
-    return {CEILING: ceiling, POST_JSON: post_json, POST_XML: post_xml, GET_ONE: get_one}
-
-
-def measure(places: dict[str, Any], per_round: int, rounds: int) -> dict[str, list[float]]:
-    from django.test import Client
-
-    calls = requests_for(places)
-    clients = {label: Client() for label in calls}
-    for label, call in calls.items():  # warm up: imports, connections, caches
-        for _ in range(20):
-            status = call(clients[label])
-            if status != EXPECTED[label]:
-                raise RuntimeError(f"{label}: status {status}, expected {EXPECTED[label]}")
-    rates: dict[str, list[float]] = {label: [] for label in calls}
-    for number in range(rounds):
-        for label, call in calls.items():
-            client = clients[label]
-            started = time.perf_counter()
-            for _ in range(per_round):
-                status = call(client)
-                if status != EXPECTED[label]:
-                    raise RuntimeError(f"{label}: status {status}, expected {EXPECTED[label]}")
-            rates[label].append(per_round / (time.perf_counter() - started))
-        say(f"round {number + 1}/{rounds} done")
-    return rates
-
-
-def report(label: str, rates: dict[str, list[float]], per_round: int, rounds: int) -> None:
-    from django.db import connection
-
-    from sizhi.cases.models import Case
-
-    ceiling = statistics.median(rates[CEILING])
-    print()
-    print(f"{label} ({connection.vendor}): {rounds} rounds of {per_round} requests per path")
-    print("rate limits lifted for the run: " + ", ".join(f"{k}={v}" for k, v in LIFTED.items()))
-    header = f"{'path':<38} {'req/s':>8} {'ms/req':>8} {'× ceiling':>10}"
-    print(header)
-    print("-" * len(header))
-    for name, values in rates.items():
-        rate = statistics.median(values)
-        print(f"{name:<38} {rate:>8.1f} {1000 / rate:>8.2f} {rate / ceiling:>10.3f}")
-    print(f"cases filed: {Case.objects.count():,}", flush=True)
-
-
-def run(label: str, database_url: str, per_round: int, rounds: int) -> None:
-    with tempfile.TemporaryDirectory(prefix="sizhi-open311-bench-") as var_dir:
-        set_up(database_url, var_dir)
-        from django.db import connections
-
-        try:
-            places = build_places()
-            rates = measure(places, per_round, rounds)
-            report(label, rates, per_round, rounds)
-        finally:
-            connections.close_all()
-
-
-def main() -> None:
-    args = parse_args()
-    server = pg_server(args.pg)
-    if not server:
-        run("SQLite", "", args.requests, args.rounds)
-        return
-    import psycopg
-
-    name = f"sizhi_bench_open311_{os.getpid()}"
-    admin = psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=5)
-    admin.execute(f'CREATE DATABASE "{name}"')
-    say(f"database {name} on {urlsplit(server).hostname}")
-    try:
-        run("PostgreSQL", f"{server}/{name}", args.requests, args.rounds)
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-        say(f"database {name} dropped")
+    return {POST_JSON: post_json, POST_XML: post_xml, GET_ONE: get_one}
 
 
 if __name__ == "__main__":
-    main()
+    main("open311", __doc__.splitlines()[0], build_places, requests_for, EXPECTED)
