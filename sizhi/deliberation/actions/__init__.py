@@ -1,16 +1,14 @@
 """Every write of deliberation. Adapters (views, API, commands, the demo) call these."""
 
 from sizhi.deliberation.actions.authorisations import grant_authorisation
-from sizhi.deliberation.actions.base import transition_motion
-from sizhi.deliberation.actions.meetings import (
+from sizhi.deliberation.actions.ballots import (
     cast_vote,
     close_ballot,
-    open_ballot,
-    record_attendance,
     record_counts,
     record_votes,
-    schedule_meeting,
 )
+from sizhi.deliberation.actions.base import transition_motion
+from sizhi.deliberation.actions.meetings import open_ballot, record_attendance, schedule_meeting
 from sizhi.deliberation.actions.proposing import (
     admit_motion,
     amend_motion,
