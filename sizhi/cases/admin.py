@@ -14,9 +14,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sizhi.cases.actions import attributes as open311_attributes
 from sizhi.cases.actions import config
 from sizhi.cases.models import Case, CaseEvent, Category, RoutingRule, ServiceAttribute
-from sizhi.cases.open311 import attributes as open311_attributes
 from sizhi.core.errors import ActionError, NotAllowed
 from sizhi.core.pii import mask_name, mask_phone
 from sizhi.orgs.models import Unit, UnitKind

@@ -17,6 +17,10 @@ class AttributeDatatype(models.TextChoices):
     MULTIVALUELIST = "multivaluelist", _("多选")
 
 
+# The datatypes whose answers come from a list of values.
+LIST_TYPES = frozenset({AttributeDatatype.SINGLEVALUELIST, AttributeDatatype.MULTIVALUELIST})
+
+
 class ServiceAttribute(models.Model):
     """A question an Open311 client asks when filing a case of the category (the service
     definition's attribute). ``variable`` false: information shown to the user, not a

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.db import transaction
 
+from sizhi.cases.actions.attributes import save_service_attribute
 from sizhi.cases.models import Category, ServiceAttribute
-from sizhi.cases.open311.attributes import save_service_attribute
 from sizhi.core.errors import Invalid
 
 S, N, D, T = "string", "number", "datetime", "text"

@@ -11,10 +11,9 @@ from typing import Any
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
-from sizhi.cases.models import AttributeDatatype, Category, OwnerLevel, ServiceAttribute
+from sizhi.cases.models import Category, OwnerLevel, ServiceAttribute
+from sizhi.cases.models_attributes import LIST_TYPES
 from sizhi.cases.open311.render import not_found
-
-LIST_TYPES = frozenset({AttributeDatatype.SINGLEVALUELIST, AttributeDatatype.MULTIVALUELIST})
 
 
 def services() -> QuerySet[Category]:

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from sizhi.accounts.tests.factories import UserFactory
+from sizhi.cases.actions.attributes import delete_service_attribute, save_service_attribute
 from sizhi.cases.models import ServiceAttribute
-from sizhi.cases.open311.attributes import delete_service_attribute, save_service_attribute
 from sizhi.cases.open311.defaults import DEFAULT_ATTRIBUTES, load_default_attributes
 from sizhi.core.errors import Invalid, NotAllowed
 from sizhi.core.models import AuditLog

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sizhi.cases.models import AttributeDatatype, Category, ServiceAttribute
-from sizhi.cases.open311.services import LIST_TYPES
+from sizhi.cases.models_attributes import LIST_TYPES
 from sizhi.core import audit
 from sizhi.core.actions import snapshot
 from sizhi.core.api.messages import MESSAGES
