@@ -1,4 +1,5 @@
-"""Every change to accounts' own records: API tokens."""
+"""Every change to accounts' own records: API tokens, and the answers kept for
+Idempotency-Key."""
 
 import datetime as dt
 from collections.abc import Sequence
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sizhi.accounts.models import ApiToken, TokenKind
+from sizhi.accounts.models import ApiToken, IdempotencyKey, TokenKind
 from sizhi.accounts.tokens import SCOPES, VISIBLE_LENGTH, hash_secret, new_secret
 from sizhi.core import audit
 from sizhi.core.errors import Invalid, InvalidState, NotAllowed, NotFound
@@ -20,6 +21,9 @@ MAX_PERSONAL_LIFETIME = dt.timedelta(days=366)
 # Writing "last used" on every request would make every read a write; once every few minutes
 # is precise enough to see which tokens are still in use.
 TOUCH_EVERY = dt.timedelta(minutes=5)
+# Rows deleted per statement by the prune: small enough that a large backlog never holds a
+# lock for long, large enough that a busy day's keys go in a few statements.
+PRUNE_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -152,3 +156,21 @@ def touch_api_token(*, token: ApiToken, now: dt.datetime | None = None) -> None:
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+def prune_idempotency_keys(*, now: dt.datetime, batch: int = PRUNE_BATCH) -> int:
+    """Forget the answers kept for Idempotency-Key whose time has passed at ``now`` (a token
+    that posts again forgets its own; this forgets those of tokens that went quiet). At most
+    ``batch`` rows per statement, the oldest first, each statement its own transaction when
+    not inside another, until none is left. Bookkeeping: no audit row. Returns how many were
+    deleted."""
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    expired = IdempotencyKey.objects.filter(expires_at__lte=now)
+    deleted = 0
+    while True:
+        oldest = expired.order_by("expires_at").values("pk")[:batch]
+        count, _counts = IdempotencyKey.objects.filter(pk__in=oldest).delete()
+        deleted += count
+        if count < batch:
+            return deleted
