@@ -2,14 +2,18 @@
 refused) and what goes out (contacts masked as on the desk)."""
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from django.db.models import TextChoices
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from sizhi.cases.models import Case, CaseEvent, Category, Channel, Kind, PetitionClass, Urgency
 from sizhi.cases.queries import Contact
+from sizhi.cases.workflow import CaseState
 from sizhi.core.api.types import IsoDateTime
 from sizhi.orgs.models import Region, Unit
 
@@ -32,6 +36,35 @@ class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
+def _one_of(choices: type[TextChoices], *extra: str) -> Callable[[Any], Any]:
+    allowed = frozenset([*extra, *choices.values])
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and value in allowed:
+            return value
+        # pydantic's own error type for a bad choice, so the message is the same.
+        raise PydanticCustomError("enum", "Input should be one of the listed values")
+
+    return check
+
+
+def _listed(choices: type[TextChoices], *extra: str) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "enum": [*extra, *choices.values]})
+
+
+# One of the choices or "" (none, or no filter), checked in one step: a union with
+# ``Literal[""]`` would report a bad value once per branch, under names such as
+# ``petition_class.str-enum[PetitionClass]``; the document lists what is accepted.
+PetitionClassChoice = Annotated[
+    str, BeforeValidator(_one_of(PetitionClass, "")), _listed(PetitionClass, "")
+]
+StateChoice = Annotated[
+    str, BeforeValidator(_one_of(CaseState, "", "open")), _listed(CaseState, "", "open")
+]
+UrgencyChoice = Annotated[str, BeforeValidator(_one_of(Urgency, "")), _listed(Urgency, "")]
+ChannelChoice = Annotated[str, BeforeValidator(_one_of(Channel, "")), _listed(Channel, "")]
+
+
 # -- In --------------------------------------------------------------------------------------------
 
 
@@ -46,7 +79,9 @@ class CaseIn(Strict):
     description: str
     region_code: str = Field(description="The township, village or group where it happened.")
     urgency: Urgency = Urgency.NORMAL
-    petition_class: PetitionClass | Literal[""] = ""
+    petition_class: PetitionClassChoice = Field(
+        "", description="Required for a petition (kind petition), empty for any other kind."
+    )
     address: str = ""
     latitude: Decimal | None = None
     longitude: Decimal | None = None
@@ -81,11 +116,11 @@ class TransitionIn(Strict):
 
 
 class CaseQuery(Schema):
-    state: str = Field("", description='A state, or "open" for every open state.')
+    state: StateChoice = Field("", description='A state, or "open" for every open state.')
     category_id: RowId | None = Field(None, description="A category or a first-level group.")
-    urgency: str = ""
+    urgency: UrgencyChoice = ""
     region: str = Field("", description="A region code: the cases in its subtree.")
-    channel: str = ""
+    channel: ChannelChoice = ""
     updated_since: IsoDateTime | None = None
     cursor: str = ""
     limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
