@@ -1,14 +1,14 @@
 """Reads behind the deliberation endpoints of the JSON API: keyset pages of motions, meetings and
-topics, and what a motion's detail shows. Each runs a fixed number of queries whatever the
-number of rows; visibility is the same as on the pages (``Motion.objects.visible_to``, a
-deliberation grant over a meeting's place, a deliberation or topic grant above or below a
-topic's place)."""
+topics, what a motion's detail shows, its publications with their objections and its progress
+reports. Each runs a fixed number of queries whatever the number of rows; visibility is the
+same as on the pages (``Motion.objects.visible_to``, a deliberation grant over a meeting's
+place, a deliberation or topic grant above or below a topic's place)."""
 
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from sizhi.core.errors import NotFound
 from sizhi.core.regioncode import within_q
@@ -17,7 +17,9 @@ from sizhi.deliberation.models import (
     Ballot,
     Meeting,
     Motion,
+    MotionAttachment,
     MotionEvent,
+    Objection,
     ProgressReport,
     Publication,
     Stance,
@@ -154,3 +156,46 @@ def access_ballot(user: Any, ballot_id: int) -> Ballot:
     if ballot is None or not Motion.objects.visible_to(user).filter(pk=ballot.motion_id).exists():
         raise NotFound
     return ballot
+
+
+# -- Publicity: publications with their objections, progress reports -------------------------------
+
+
+def publications_of(motion: Motion) -> list[tuple[Publication, list[Objection]]]:
+    """The motion's publications, oldest first, each with its objections in the order they
+    came (two queries, whatever their number)."""
+    publications = list(motion.publications.order_by("published_at", "id"))
+    objections: dict[int, list[Objection]] = {p.pk: [] for p in publications}
+    for objection in Objection.objects.filter(publication__motion=motion).order_by("at", "id"):
+        objections[objection.publication_id].append(objection)
+    return [(p, objections[p.pk]) for p in publications]
+
+
+def current_publication(motion: Motion) -> Publication | None:
+    """What the motion has most recently made public (the result once published, else the
+    resolution): the publication an objection is filed against."""
+    return motion.publications.order_by("-published_at", "-id").first()
+
+
+def access_objection(user: Any, objection_id: int) -> Objection:
+    """An objection to a publication of a motion ``user`` may see, else NotFound."""
+    objection = Objection.objects.select_related("publication").filter(pk=objection_id).first()
+    if (
+        objection is None
+        or not Motion.objects.visible_to(user).filter(pk=objection.publication.motion_id).exists()
+    ):
+        raise NotFound
+    return objection
+
+
+def progress_of(motion: Motion) -> list[ProgressReport]:
+    """The motion's progress reports, oldest first, each with its photos' names and sizes
+    (``photos`` prefetched without the files themselves; two queries)."""
+    photos = MotionAttachment.objects.only(
+        "id", "progress_id", "name", "content_type", "size"
+    ).order_by("at", "id")
+    return list(
+        motion.progress.prefetch_related(Prefetch("photos", queryset=photos)).order_by(
+            "reported_on", "id"
+        )
+    )

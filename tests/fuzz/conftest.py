@@ -1,5 +1,6 @@
 """A small county for the property-based requests: the shared region tree, a council with its
-members, motions in several states, a held meeting with an open ballot, a topic, cases and
+members, motions in several states (one with its resolution made public, an objection to it
+and a progress report with a photo), a held meeting with an open ballot, a topic, cases and
 persons; and a county admin's token with every scope. Built with the factories and the
 actions, in the test's own transaction."""
 
@@ -9,18 +10,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.utils import timezone
 
 from sizhi.accounts.tests.apiclient import issue
+from sizhi.accounts.tests.factories import UserFactory
 from sizhi.accounts.tokens import SCOPES
 from sizhi.cases.tests.factories import CaseFactory, CategoryFactory
 from sizhi.deliberation import actions
-from sizhi.deliberation.models import Topic
+from sizhi.deliberation.models import Motion, Objection, Topic
 from sizhi.deliberation.tests.factories import MotionFactory
 from sizhi.orgs.models import UnitKind
-from sizhi.orgs.tests.factories import UnitFactory
+from sizhi.orgs.tests.factories import RoleGrantFactory, UnitFactory
 from sizhi.residents.tests.factories import MembershipFactory, PersonFactory
 
 
@@ -42,6 +45,24 @@ def in_process_requests() -> Iterator[None]:
     request_finished.connect(close_old_connections)
 
 
+def _published(council: Any, tree: Any, admin: Any) -> Motion:
+    """A motion carried out after its resolution was made public: a resident's objection to
+    it (unanswered) and a progress report with a photo."""
+    target = MotionFactory.create(
+        council=council, state="resolved", resolution="同意修缮，按户均摊。", proposer=admin
+    )
+    publication = actions.publish_resolution(motion_id=target.pk, actor=admin)
+    resident = UserFactory.create()
+    RoleGrantFactory.create(user=resident, role="resident", region=tree.group_a1)
+    actions.file_objection(publication_id=publication.pk, text="摊派标准不公平", actor=resident)
+    actions.start_implementation(motion_id=target.pk, actor=admin)
+    photo = SimpleUploadedFile("road.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")
+    actions.report_progress(
+        motion_id=target.pk, text="完成一半", percent_done=50, photos=[photo], actor=admin
+    )
+    return target
+
+
 @pytest.fixture
 def world(tree: Any, county_admin: Any, settings: Any, in_process_requests: None) -> World:
     settings.SIZHI_API_REQUESTS_PER_MINUTE = 0  # thousands of requests in a minute
@@ -60,6 +81,7 @@ def world(tree: Any, county_admin: Any, settings: Any, in_process_requests: None
         for state in states
     ]
     MotionFactory.create(council=tree.council_b1, is_public=False)
+    published = _published(council, tree, county_admin)
     reviewing = motions[3]
     now = timezone.now()
     meeting = actions.schedule_meeting(
@@ -82,7 +104,8 @@ def world(tree: Any, county_admin: Any, settings: Any, in_process_requests: None
     return World(
         secret=issue(county_admin, scopes=tuple(SCOPES)),
         ids={
-            "motion_id": motions[2].pk,
+            "motion_id": published.pk,
+            "objection_id": Objection.objects.get(publication__motion=published).pk,
             "meeting_id": meeting.pk,
             "ballot_id": ballot.pk,
             "topic_id": topic.pk,
