@@ -155,3 +155,15 @@ def _fresh_cache_and_language() -> Iterator[None]:
     yield
     cache.clear()
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(scope="session")
+def _media_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_folder(settings: Any, _media_dir: Any) -> None:
+    """Files that tests upload land in a folder of the test run, not the installation's
+    (through the settings fixture, so that the file storage hears of the change)."""
+    settings.MEDIA_ROOT = _media_dir

@@ -49,13 +49,31 @@ def _checked_key(raw: str) -> str:
     return key
 
 
+def _files_digest(request: HttpRequest) -> str:
+    """A multipart body by content: the fields, and each file's name and bytes (the boundary
+    and the order of the parts do not matter)."""
+    fields = sorted((name, value) for name, values in request.POST.lists() for value in values)
+    files = []
+    for name, uploads in request.FILES.lists():
+        for upload in uploads:
+            digest = hashlib.sha256()
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+            files.append((name, upload.name or "", digest.hexdigest()))
+    return json.dumps([fields, sorted(files)], separators=(",", ":"))
+
+
 def fingerprint_of(request: HttpRequest) -> str:
     """A hash of what the request asks: method, path and body (JSON compared by content, so
-    the order of keys and the spacing do not matter)."""
-    try:
-        body = json.dumps(json.loads(request.body), sort_keys=True, separators=(",", ":"))
-    except ValueError:
-        body = request.body.decode("utf-8", "replace")
+    the order of keys and the spacing do not matter; a file upload by its fields and files)."""
+    if request.content_type == "multipart/form-data":
+        body = _files_digest(request)
+    else:
+        try:
+            body = json.dumps(json.loads(request.body), sort_keys=True, separators=(",", ":"))
+        except ValueError:
+            body = request.body.decode("utf-8", "replace")
     text = f"{request.method}\n{request.path}\n{body}"
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -51,19 +51,19 @@ READ, WRITE = "cases:read", "cases:write"
 router = Router(tags=["cases"])
 
 
-def _reader(request: HttpRequest) -> Principal:
+def reader(request: HttpRequest) -> Principal:
     principal = principal_of(request)
     principal.require(READ)
     return principal
 
 
-def _writer(request: HttpRequest) -> Principal:
+def writer(request: HttpRequest) -> Principal:
     principal = principal_of(request)
     principal.require(WRITE)
     return principal
 
 
-def _case(principal: Principal, number: str) -> Case:
+def case_for(principal: Principal, number: str) -> Case:
     """The case by number if the caller may see it (and it lies in the token's region), with
     what its page shows loaded; NotFound otherwise."""
     found = queries.access_case_by_number(principal.user, number)
@@ -104,7 +104,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status:
     validation, numbering, duplicate and repeat detection and rate limits. 201 with the new
     case's number and tracking code; 200 when an earlier case came back (a double submit, or
     a repeat of an open matter of the same caller)."""
-    principal = _writer(request)
+    principal = writer(request)
     if payload.region_code and not principal.covers(payload.region_code):
         raise Invalid(fields={"region_code": [_("该地点不在此令牌的区域范围内。")]})
     submitted = actions.submit_case(
@@ -131,7 +131,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status:
 def list_cases(request: HttpRequest, filters: Query[CaseQuery]) -> CasePage:
     """The cases the caller may see, newest first, a page at a time (keyset: pass
     ``next_cursor`` back as ``cursor``). A fixed number of queries whatever the page size."""
-    principal = _reader(request)
+    principal = reader(request)
     _choice(filters.state, CaseState, "state", ("open",))
     _choice(filters.urgency, Urgency, "urgency")
     _choice(filters.channel, Channel, "channel")
@@ -173,15 +173,15 @@ def list_cases(request: HttpRequest, filters: Query[CaseQuery]) -> CasePage:
 def get_case(request: HttpRequest, number: str) -> CaseOut:
     """The case, with the contact masked (and hidden from the unit complained about) and the
     steps the caller may take now."""
-    principal = _reader(request)
-    return _detail(principal, _case(principal, number))
+    principal = reader(request)
+    return _detail(principal, case_for(principal, number))
 
 
 @router.get("/cases/{number}/events", response=list[EventOut], summary="A case's timeline")
 def list_events(request: HttpRequest, number: str) -> list[EventOut]:
     """Every event of the case, oldest first, internal notes included (as on the desk)."""
-    principal = _reader(request)
-    case = _case(principal, number)
+    principal = reader(request)
+    case = case_for(principal, number)
     return [event_out(event) for event in queries.timeline(case, public=False)]
 
 
@@ -299,8 +299,8 @@ def _api_fields(name: str, fields: Mapping[str, list[str]]) -> dict[str, list[st
 def take_step(request: HttpRequest, number: str, payload: TransitionIn) -> TransitionOut:
     """Take step ``name`` on the case, through the same action as the desk. 409 when the case
     is not in a state for it (or changed meanwhile), 403 when the caller may not."""
-    principal = _writer(request)
-    case = _case(principal, number)
+    principal = writer(request)
+    case = case_for(principal, number)
     try:
         STEPS[payload.name](case, payload, principal)
     except Invalid as error:

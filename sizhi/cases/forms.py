@@ -20,6 +20,7 @@ from sizhi.cases.models import (
     Urgency,
 )
 from sizhi.cases.workflow import CaseState
+from sizhi.core.forms import MultipleFileField
 from sizhi.core.pii import normalise_mobile
 
 Choices = list[tuple[Any, Any]]
@@ -311,6 +312,18 @@ class TransferForm(forms.Form):
 
 class ReplyForm(forms.Form):
     text = _text(_("答复内容"), 5000)
+
+
+class AttachForm(forms.Form):
+    attachments = MultipleFileField(
+        label=_("文件"), required=False, help_text=_("图片或 PDF，一次最多5个。")
+    )
+    note = _text(_("说明"), 2000)
+    is_public = forms.BooleanField(
+        label=_("群众查询时可见"),
+        required=False,
+        help_text=_("勾选后，文件和说明会显示在群众的查询页上。"),
+    )
 
 
 class TextForm(forms.Form):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sizhi.cases.models import Channel, Kind, PetitionClass, Urgency
 from sizhi.cases.public_queries import CategoryGroup
+from sizhi.core.forms import MultipleFileField
 from sizhi.orgs.models import Unit
 
 # Residents file these; petitions (信访) are registered by staff.
@@ -39,7 +40,6 @@ SATISFACTION_CHOICES = [
     ("1", _("非常不满意")),
 ]
 SOLVED_CHOICES = [("yes", _("已解决")), ("no", _("未解决"))]
-MAX_ATTACHMENTS = 5
 NAME_SEPARATORS = re.compile(r"[\n\r,，、;；]+")
 
 CHOOSE_VALID = _("请选择有效的选项。")
@@ -50,22 +50,6 @@ EMPTY_CHOICE_MESSAGES = {
     "petition_class": _("请选择信访类别。"),
     "urgency": _("请选择紧急程度。"),
 }
-
-
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files under one name; each is checked by the action, not here."""
-
-    widget = MultipleFileInput
-
-    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
-        if not data:
-            return []
-        files = data if isinstance(data, list | tuple) else [data]
-        return [upload for upload in files if isinstance(upload, UploadedFile)]
 
 
 def _optional_int(value: str) -> int | None:
@@ -280,6 +264,7 @@ class TrackForm(forms.Form):
 
 class InformationForm(forms.Form):
     text = forms.CharField(label=_("补充内容"), required=False, strip=True, widget=forms.Textarea)
+    attachments = MultipleFileField(label=_("图片或文件"), required=False)
 
 
 class RatingForm(forms.Form):

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -181,6 +181,7 @@ RESIDENT_LABELS: dict[str, Promise] = {
     "reopen": _("重新办理"),
     "repeat": _("再次反映同一事项"),
     "close": _("办结"),
+    "attach": _("上传了附件"),
     "motion_published": _("议事会决议公开"),
 }
 # Steps whose note is written for the resident (or by them). Other notes may be internal
@@ -191,6 +192,7 @@ NOTE_SHOWN = frozenset(
         "reply",
         "approve_extension",
         "add_information",
+        "attach",  # public only when staff chose to show the files and the note
         "merge",
         "request_review",
         "issue_review",
@@ -237,7 +239,7 @@ class ResidentCase:
     category_parent: str
     events: list[PublicEvent]
     clocks: list[ClockLine]
-    attachment_names: list[str]
+    attachments: list[Attachment]  # those shown to the resident: theirs and staff's public ones
     may_add_information: bool
     may_rate: bool
     review_step: str  # "request_review", "request_recheck" or ""
@@ -308,6 +310,11 @@ def review_step_of(case: Case) -> str:
     )
 
 
+def public_attachments(case: Case) -> QuerySet[Attachment]:
+    """The files of a case its submitter may open on the tracking page."""
+    return Attachment.objects.filter(case=case, is_public=True).order_by("id")
+
+
 def resident_case(case: Case, now: dt.datetime) -> ResidentCase:
     """What the resident sees of their case: a fixed number of queries however long the
     history."""
@@ -322,11 +329,7 @@ def resident_case(case: Case, now: dt.datetime) -> ResidentCase:
         category_parent=parent or "",
         events=public_events(timeline(case, public=True), case.pk),
         clocks=clock_lines(clocks_of(case), now),
-        attachment_names=list(
-            Attachment.objects.filter(case=case, is_public=True)
-            .order_by("id")
-            .values_list("name", flat=True)
-        ),
+        attachments=list(public_attachments(case).only("id", "name", "content_type", "size")),
         may_add_information=_step_open("add_information", case),
         may_rate=_step_open("follow_up", case),
         review_step=review_step_of(case),

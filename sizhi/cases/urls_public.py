@@ -15,6 +15,11 @@ urlpatterns = [
     path("track/", views_public.track, name="track"),
     re_path(rf"^case/{NUMBER}/$", views_public.case_page, name="case"),
     re_path(rf"^case/{NUMBER}/information/$", views_public.add_information, name="information"),
+    re_path(
+        rf"^case/{NUMBER}/attachments/(?P<attachment_id>[0-9]{{1,12}})/$",
+        views_public.attachment,
+        name="attachment",
+    ),
     re_path(rf"^case/{NUMBER}/rating/$", views_public.rate, name="rating"),
     re_path(rf"^case/{NUMBER}/review/$", views_public.request_review, name="review"),
     re_path(rf"^case/{NUMBER}/forget/$", views_public.forget, name="forget"),

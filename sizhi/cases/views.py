@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,8 +18,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from sizhi.cases import actions, queries, queries_desk, search
+from sizhi.cases.attachments import file_response
 from sizhi.cases.forms import (
     ArbitrateForm,
+    AttachForm,
     BulkDispatchForm,
     DeclineForm,
     DispatchForm,
@@ -202,6 +203,7 @@ FORMS: Mapping[str, Any] = {
     "resume_clock": EmptyForm,
     "escalate": ReasonForm,
     "add_note": TextForm,
+    "attach": AttachForm,
     "review": ReviewForm,
 }
 # The transitions that show each step's form.
@@ -233,6 +235,7 @@ LABELS: Mapping[str, tuple[Promise, Promise]] = {
     "resume_clock": (gettext_lazy("恢复计时"), gettext_lazy("恢复计时")),
     "escalate": (gettext_lazy("督办"), gettext_lazy("督办")),
     "add_note": (gettext_lazy("内部备注"), gettext_lazy("添加备注")),
+    "attach": (gettext_lazy("上传附件"), gettext_lazy("上传")),
     "review": (gettext_lazy("复查复核"), gettext_lazy("提交")),
 }
 TEMPLATES: Mapping[str, str] = {
@@ -264,13 +267,13 @@ def steps_shown(allowed: frozenset[str]) -> list[str]:
     return [name for name in FORMS if SHOWN_BY.get(name, frozenset({name})) & allowed]
 
 
-def new_form(name: str, data: Any = None, units: Any = ()) -> Any:
+def new_form(name: str, data: Any = None, units: Any = (), files: Any = None) -> Any:
     """The form of step ``name``; its ids are prefixed with the step (one page holds many)."""
     form_class = FORMS[name]
     auto_id = f"{name}-%s"
     if name in {"arbitrate", "transfer"}:
         return form_class(data, units=units, auto_id=auto_id)
-    return form_class(data, auto_id=auto_id)
+    return form_class(data, files, auto_id=auto_id)
 
 
 def case_units(case: Case) -> tuple[list[Any], int | None]:
@@ -327,16 +330,6 @@ def attachment(request: HttpRequest, case_id: int, attachment_id: int) -> FileRe
     if found is None:
         raise Http404
     try:
-        handle = found.file.open("rb")
-    except (OSError, ValidationError) as exc:
+        return file_response(found)
+    except NotFound as exc:
         raise Http404 from exc
-    response = FileResponse(
-        handle,
-        content_type=found.content_type or "application/octet-stream",
-        as_attachment=not found.content_type.startswith(("image/", "application/pdf")),
-        filename=found.name,
-    )
-    if found.content_type.startswith("image/"):
-        response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -165,6 +165,14 @@ STEPS: tuple[Step, ...] = (
         gettext_lazy("已添加内部备注。"),
     ),
     Step(
+        "attach",
+        lambda c, d, u: actions.attach_files(
+            case_id=c.pk, uploads=d["attachments"], actor=u, note=d["note"], public=d["is_public"]
+        ),
+        gettext_lazy("已上传附件。"),
+        {"uploads": "attachments"},
+    ),
+    Step(
         "review",
         lambda c, d, u: actions.review_petition(
             case_id=c.pk, step=d["step"], opinion=d["opinion"], actor=u
@@ -182,7 +190,7 @@ def step_view(step: Step) -> Callable[[HttpRequest, int], HttpResponse]:
     def view(request: HttpRequest, case_id: int) -> HttpResponse:
         case = access(request, case_id)
         units = case_units(case)[0] if step.name in UNIT_STEPS else ()
-        form = new_form(step.name, request.POST, units=units)
+        form = new_form(step.name, request.POST, units=units, files=request.FILES)
         if form.is_valid():
             try:
                 said = step.perform(case, form.cleaned_data, request.user)

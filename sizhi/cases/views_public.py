@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sizhi.cases import actions, queries
+from sizhi.cases.attachments import file_response
 from sizhi.cases.forms_public import (
     AppealForm,
     InformationForm,
@@ -39,6 +40,7 @@ from sizhi.cases.public_queries import (
     category_groups,
     chosen_place,
     place_step,
+    public_attachments,
     resident_case,
     review_step_of,
     search_places,
@@ -369,16 +371,35 @@ def _resident_step(
 
 @require_POST
 def add_information(request: HttpRequest, number: str) -> HttpResponse:
-    form = InformationForm(request.POST)
+    form = InformationForm(request.POST, request.FILES)
 
     def step(case: Case, code: str) -> object:
         return actions.add_information(
-            case_id=case.pk, tracking_code=code, text=form.cleaned_data["text"]
+            case_id=case.pk,
+            tracking_code=code,
+            text=form.cleaned_data["text"],
+            attachments=form.cleaned_data["attachments"],
         )
 
     return _resident_step(
         request, number, "information_form", form, step, _("补充内容已提交，承办单位会看到。")
     )
+
+
+@require_GET
+def attachment(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
+    """A file of the resident's own case that they may see (theirs, or one the unit showed
+    them), while the case is open in their session; 404 otherwise."""
+    found = _tracked_case(request, number)
+    if found is None:
+        raise Http404
+    attachment = public_attachments(found[0]).filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    try:
+        return file_response(attachment)
+    except NotFound as exc:
+        raise Http404 from exc
 
 
 @require_POST

@@ -36,6 +36,8 @@ OPEN_STATES = frozenset(
 )
 BEFORE_HANDLING = frozenset({S.RECEIVED, S.ACCEPTED, S.ASSIGNED, S.OBJECTED})
 WITH_UNIT = frozenset({S.ASSIGNED, S.IN_PROGRESS})
+# A petition's 复查/复核 is still being worked on: its files may still come in.
+REVIEWING = frozenset({S.REVIEW_REQUESTED, S.RECHECK_REQUESTED})
 FINAL_STATES = frozenset({S.DECLINED, S.CLOSED, S.MERGED, S.TERMINATED})
 
 
@@ -71,6 +73,7 @@ TRANSITIONS = table(
         _t("repeat", OPEN_STATES, "", "cases.intake", _("重复诉求")),
         _t("add_note", OPEN_STATES, "", "cases.view", _("内部备注")),
         _t("add_information", OPEN_STATES, "", "cases.submitter", _("补充材料")),
+        _t("attach", OPEN_STATES | REVIEWING, "", "cases.view", _("上传附件")),
         # Petitions (信访): 复查 and 复核 by the next higher body, then terminated.
         _t("request_review", {S.CLOSED}, S.REVIEW_REQUESTED, "cases.submitter", _("申请复查")),
         _t("issue_review", {S.REVIEW_REQUESTED}, S.REVIEWED, "cases.review", _("出具复查意见")),

@@ -8,6 +8,7 @@ from ninja.openapi.docs import Swagger
 from sizhi.accounts.apiauth import RateThrottle, SessionAuth, TokenAuth
 from sizhi.accounts.idempotency import idempotent
 from sizhi.cases.api import router as cases_router
+from sizhi.cases.api_attachments import router as case_files_router
 from sizhi.core.api.base import SizhiAPI
 from sizhi.deliberation.api import router as motions_router
 from sizhi.deliberation.api_meetings import router as meetings_router
@@ -35,6 +36,7 @@ api = SizhiAPI(
 )
 api.add_decorator(idempotent, mode="operation")
 api.add_router("/v1/", cases_router)
+api.add_router("/v1/", case_files_router)
 api.add_router("/v1/", motions_router)
 api.add_router("/v1/", meetings_router)
 api.add_router("/v1/", publicity_router)

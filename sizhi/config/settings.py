@@ -167,6 +167,8 @@ SIZHI_COUNTY_CODE = env_str("SIZHI_COUNTY_CODE", "520327")
 SIZHI_INTAKE_PER_PHONE_PER_HOUR = env_int("SIZHI_INTAKE_PER_PHONE_PER_HOUR", 5)
 SIZHI_INTAKE_PER_IP_PER_HOUR = env_int("SIZHI_INTAKE_PER_IP_PER_HOUR", 20)
 SIZHI_MAX_ATTACHMENT_BYTES = env_int("SIZHI_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+# How many files one case may hold in all (those filed with it and those added later).
+SIZHI_MAX_CASE_ATTACHMENTS = env_int("SIZHI_MAX_CASE_ATTACHMENTS", 30)
 # The JSON API (/api/v1/): the largest request body, the requests per minute of one token (or
 # signed-in user), and how long the answer to an Idempotency-Key is kept.
 SIZHI_API_MAX_BODY_BYTES = env_int("SIZHI_API_MAX_BODY_BYTES", 64 * 1024)

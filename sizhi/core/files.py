@@ -23,14 +23,16 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def check_upload(upload: UploadedFile) -> str | None:
-    """A translated problem with the file, or None when it is acceptable. The declared content
-    type is not trusted: the first bytes decide, and the stored type is set from them."""
+def upload_problem(upload: UploadedFile) -> tuple[str, str] | None:
+    """What is wrong with the file, as (code, translated message), or None when it is
+    acceptable. The codes: ``empty``, ``too_large``, ``unsupported_type``. The declared
+    content type is not trusted: the first bytes decide, and the stored type is set from
+    them."""
     size = upload.size or 0
     if size == 0:
-        return _("文件 %(name)s 是空的。") % {"name": upload.name}
+        return "empty", _("文件 %(name)s 是空的。") % {"name": upload.name}
     if size > settings.SIZHI_MAX_ATTACHMENT_BYTES:
-        return _("文件 %(name)s 超过 %(mb)d MB。") % {
+        return "too_large", _("文件 %(name)s 超过 %(mb)d MB。") % {
             "name": upload.name,
             "mb": settings.SIZHI_MAX_ATTACHMENT_BYTES // (1024 * 1024),
         }
@@ -39,9 +41,15 @@ def check_upload(upload: UploadedFile) -> str | None:
     upload.seek(0)
     content_type = sniff(head)
     if content_type is None:
-        return _("文件 %(name)s 不是图片或 PDF。") % {"name": upload.name}
+        return "unsupported_type", _("文件 %(name)s 不是图片或 PDF。") % {"name": upload.name}
     upload.content_type = content_type
     return None
+
+
+def check_upload(upload: UploadedFile) -> str | None:
+    """A translated problem with the file, or None when it is acceptable (see upload_problem)."""
+    problem = upload_problem(upload)
+    return problem[1] if problem else None
 
 
 check_image_or_pdf = check_upload

@@ -6,9 +6,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from sizhi.core.forms import MultipleFileField
 from sizhi.deliberation.models import Area, Choice, Method, StatutoryMatter
 from sizhi.deliberation.workflow import MotionState
 
@@ -148,22 +148,6 @@ class ImplementForm(forms.Form):
     )
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files under one name; each is checked by the action."""
-
-    widget = MultipleFileInput
-
-    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
-        if not data:
-            return []
-        files = data if isinstance(data, list | tuple) else [data]
-        return [upload for upload in files if isinstance(upload, UploadedFile)]
-
-
 class ProgressForm(forms.Form):
     text = _text(_("实施进展"), 5000, rows=4)
     reported_on = forms.CharField(
@@ -178,7 +162,6 @@ class ProgressForm(forms.Form):
         label=_("照片"),
         required=False,
         help_text=_("可选多张图片或 PDF。"),
-        widget=MultipleFileInput(attrs={"accept": "image/*,application/pdf"}),
     )
 
 

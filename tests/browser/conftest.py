@@ -1,6 +1,8 @@
 """Chromium through Playwright against pytest-django's live server."""
 
 import os
+import struct
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -73,3 +75,20 @@ def purge_audit(live_server: Any, transactional_db: Any) -> Iterator[None]:
     from sizhi.core.retention import purge_audit_log
 
     purge_audit_log(before=None)
+
+
+def png(width: int, height: int) -> bytes:
+    """A real PNG of one warm colour, for an upload the browser shows."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\xf0\x90\x30" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )

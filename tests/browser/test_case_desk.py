@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from sizhi.cases.models import Case
 from sizhi.cases.tests.conftest import desk, handler, operator  # noqa: F401 - fixtures
 from sizhi.cases.tests.factories import CaseFactory
+from tests.browser.conftest import png
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("purge_audit")]
 
@@ -165,11 +166,30 @@ def test_a_call_is_registered_dispatched_handled_and_reopened(
     page.get_by_role("button", name="签收").click()
     expect(page.locator(".messages")).to_contain_text("已签收")
     expect(page.locator("#case-state")).to_have_text("办理中")
+    # A photo of the repaired lamp, shown to the resident too.
+    page.locator("#step-attach summary").click()
+    attach = page.locator("#step-attach")
+    attach.get_by_label("文件").set_input_files(
+        files=[{"name": "修好的路灯.png", "mimeType": "image/png", "buffer": png(120, 80)}]
+    )
+    attach.get_by_label("说明").fill("更换灯泡后拍摄")
+    attach.get_by_label("群众查询时可见").check()
+    attach.get_by_role("button", name="上传").click()
+    expect(page.locator(".messages")).to_contain_text("已上传附件")
+    photo = page.locator("ul.attachments li")
+    expect(photo).to_contain_text("群众可见")
+    expect(photo.get_by_role("img", name="修好的路灯.png")).to_be_visible()
+    assert (
+        photo.get_by_role("img").evaluate("img => img.decode().then(() => img.naturalWidth)") == 120
+    )
+    expect(page.locator(".desk-timeline")).to_contain_text("更换灯泡后拍摄")
+    screenshot("desk-case-attached-desktop")
     page.locator("#step-reply summary").click()
     page.get_by_label("答复内容").fill("已更换路灯灯泡，恢复照明。")
     page.get_by_role("button", name="提交答复").click()
     expect(page.locator("#case-state")).to_have_text("已答复")
     expect(page.locator(".desk-timeline")).to_contain_text("已更换路灯灯泡")
+    page.wait_for_function("() => [...document.images].every(img => img.complete)")
     screenshot("desk-case-desktop")
 
     # The operator calls back: not solved, dissatisfied; the case goes back to the unit.

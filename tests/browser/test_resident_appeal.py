@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
 from sizhi.accounts.tests.factories import UserFactory
@@ -18,7 +19,7 @@ from sizhi.cases.models import Case, Category
 from sizhi.cases.tests.factories import CategoryFactory
 from sizhi.orgs.models import Unit, UnitKind
 from sizhi.orgs.tests.factories import RoleGrantFactory, UnitFactory
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, png
 
 pytestmark = [
     pytest.mark.browser,
@@ -183,15 +184,28 @@ def test_a_resident_files_an_appeal_on_a_phone_and_follows_it(
     )
     actions.sign_for_case(case_id=case.pk, actor=desk.handler)
     actions.add_note(case_id=case.pk, text="内部：先查电费", actor=desk.handler)
+    photo = SimpleUploadedFile("换好的灯泡.png", png(90, 60))
+    actions.attach_files(case_id=case.pk, uploads=[photo], actor=desk.handler, public=True)
+    internal = SimpleUploadedFile("电费单.png", png(30, 30))
+    actions.attach_files(case_id=case.pk, uploads=[internal], actor=desk.handler)
     actions.reply_to_case(case_id=case.pk, text="已更换灯泡，路灯恢复照明。", actor=desk.handler)
     page.reload()
     expect(page.locator("#case-state")).to_have_text("已答复")
     expect(page.locator("#reply")).to_have_text("已更换灯泡，路灯恢复照明。")
     expect(page.locator("#timeline .timeline-label")).to_have_text(
-        [re.compile("收到诉求"), re.compile("交由承办单位办理"), re.compile("答复")]
+        [
+            re.compile("收到诉求"),
+            re.compile("交由承办单位办理"),
+            re.compile("上传了附件"),
+            re.compile("答复"),
+        ]
     )
     assert "内部：先查电费" not in page.content()
     assert "请尽快" not in page.content()
+    assert "电费单.png" not in page.content()
+    with page.expect_download() as shown:
+        page.get_by_role("link", name="换好的灯泡.png").click(modifiers=["Alt"])
+    assert shown.value.suggested_filename == "换好的灯泡.png"
     assert_fits(page, 360)
     screenshot("appeal-case-replied-360")
 
@@ -204,8 +218,12 @@ def test_a_resident_files_an_appeal_on_a_phone_and_follows_it(
     expect(page.locator("#case-state")).to_have_text("办理中")
     expect(page.locator("#timeline .timeline-label").last).to_contain_text("重新办理")
     page.get_by_label("补充内容").fill("坏的是路口东侧第二根灯杆。")
+    page.get_by_label("图片或文件").set_input_files(
+        files=[{"name": "灯杆.png", "mimeType": "image/png", "buffer": png(60, 90)}]
+    )
     page.get_by_role("button", name="提交补充内容").click()
     expect(page.locator("#timeline .timeline-note").last).to_have_text("坏的是路口东侧第二根灯杆。")
+    expect(page.get_by_role("link", name="灯杆.png")).to_be_visible()
     assert_fits(page, 360)
     screenshot("appeal-case-reopened-360")
     case.refresh_from_db()

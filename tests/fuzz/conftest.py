@@ -18,6 +18,7 @@ from django.utils import timezone
 from sizhi.accounts.tests.apiclient import issue
 from sizhi.accounts.tests.factories import UserFactory
 from sizhi.accounts.tokens import SCOPES
+from sizhi.cases import actions as case_actions
 from sizhi.cases.tests.factories import CaseFactory, CategoryFactory
 from sizhi.deliberation import actions
 from sizhi.deliberation.models import Motion, Objection, Topic
@@ -100,7 +101,9 @@ def world(tree: Any, county_admin: Any, settings: Any, in_process_requests: None
     )  # fmt: skip
     root = CategoryFactory.create(code="01", name="基础设施")
     category = CategoryFactory.create(code="0101", name="路灯", parent=root)
-    case = CaseFactory.create(region=tree.group_a1, category=category)
+    case = CaseFactory.create(region=tree.group_a1, category=category, state="in_progress")
+    png = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    attachment = case_actions.attach_files(case_id=case.pk, uploads=[png], actor=county_admin)[0]
     return World(
         secret=issue(county_admin, scopes=tuple(SCOPES)),
         ids={
@@ -111,5 +114,6 @@ def world(tree: Any, county_admin: Any, settings: Any, in_process_requests: None
             "topic_id": topic.pk,
             "person_id": tree.person_a1.pk,
             "number": case.number,
+            "attachment_id": attachment.pk,
         },
     )

@@ -11,6 +11,7 @@ from sizhi.cases.actions.dispatching import (
     suggest_unit,
     transfer_case,
 )
+from sizhi.cases.actions.files import attach_files
 from sizhi.cases.actions.handling import (
     add_information,
     add_note,
@@ -35,6 +36,7 @@ __all__ = [
     "add_information",
     "add_note",
     "allocate_number",
+    "attach_files",
     "close_case",
     "decide_extension",
     "decide_objection",

@@ -27,8 +27,9 @@ PUBLIC_TRANSITIONS = frozenset(
 )  # fmt: skip
 
 
-# Besides the transitions that need ``cases.submitter``, the resident may rate the answer.
-SUBMITTER_MAY = frozenset({"follow_up"})
+# Besides the transitions that need ``cases.submitter``, the resident may rate the answer and
+# add files.
+SUBMITTER_MAY = frozenset({"follow_up", "attach"})
 
 
 def tracking_hash(case_number: str, code: str) -> str:

@@ -5,6 +5,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from sizhi.cases.actions.base import check_visible, load_for_update, tracking_ha
 from sizhi.cases.actions.common import (
     required_text,
 )
+from sizhi.cases.actions.files import check_files, store_files
 from sizhi.cases.models import (
     Case,
     Extension,
@@ -316,13 +318,27 @@ def add_note(*, case_id: int, text: str, actor: Any) -> Case:
 
 
 @transaction.atomic
-def add_information(*, case_id: int, tracking_code: str, text: str) -> Case:
-    """The resident adds to their own case with the case number and tracking code."""
+def add_information(
+    *, case_id: int, tracking_code: str, text: str, attachments: Sequence[UploadedFile] = ()
+) -> Case:
+    """The resident adds to their own case with the case number and tracking code: words, and
+    up to five pictures or PDFs (shown back to them, like those sent with the appeal)."""
     case = load_for_update(case_id)
     if case.tracking_hash != tracking_hash(case.number, tracking_code):
         raise NotFound
     text = required_text(text, "text", _("请填写补充内容。"))
-    transition_case(case=case, name="add_information", actor=None, submitter=True, note=text)
+    event = transition_case(
+        case=case,
+        name="add_information",
+        actor=None,
+        submitter=True,
+        note=text,
+        data={"files": [(upload.name or "file")[:120] for upload in attachments]}
+        if attachments
+        else None,
+    )
+    check_files(case, attachments, required=False)
+    store_files(case, attachments, event=event, public=True)
     return case
 
 

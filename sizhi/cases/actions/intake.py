@@ -22,9 +22,8 @@ from sizhi.cases.actions.base import (
     transition_case,
 )
 from sizhi.cases.actions.clocks import start_clocks
-from sizhi.cases.attachments import check_upload
+from sizhi.cases.actions.files import file_problems, store_files
 from sizhi.cases.models import (
-    Attachment,
     Case,
     CaseEvent,
     CaseNumber,
@@ -47,7 +46,6 @@ PUBLIC_CHANNELS = frozenset({Channel.WEB, Channel.APP, Channel.OPEN311, Channel.
 LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 MAX_REPRESENTATIVES = 5
-MAX_ATTACHMENTS = 5
 DUPLICATE_WINDOW = dt.timedelta(minutes=10)
 RATE_WINDOW = dt.timedelta(hours=1)
 M = TypeVar("M", bound=Model)
@@ -236,12 +234,9 @@ def submit_case(
         complained_unit = _row(Unit, complained_unit_id)
         if complained_unit is None:
             errors["complained_unit_id"] = [_("请选择有效的单位。")]
-    for upload in attachments:
-        problem = check_upload(upload)
-        if problem:
-            errors.setdefault("attachments", []).append(problem)
-    if len(attachments) > MAX_ATTACHMENTS:
-        errors["attachments"] = [_("最多上传5个附件。")]
+    problems = file_problems(None, attachments, required=False)
+    if problems:
+        errors["attachments"] = problems
     if errors:
         raise Invalid(fields=errors)
     assert region is not None
@@ -357,8 +352,6 @@ def submit_case(
         if existing is None:
             raise
         return Submitted(existing, created=False)
-    for upload in attachments:
-        _store_attachment(case, upload, public=True)
     start_clocks(case, "received", now)
     event = CaseEvent.objects.create(
         case=case,
@@ -374,6 +367,7 @@ def submit_case(
         data={"channel": channel},
         is_public=True,
     )
+    store_files(case, attachments, event=event, public=True)
     audit.record(actor=actor, action="case.receive", obj=case, changes={"channel": channel})
     event_id = event.pk
     transaction.on_commit(lambda: notify_case_event.enqueue(event_id))
@@ -421,14 +415,3 @@ def _record_repeat(
         public=bool(phone) and phone == locked.contact_phone,
     )
     return Submitted(locked, created=False, repeat=True)
-
-
-def _store_attachment(case: Case, upload: UploadedFile, *, public: bool) -> Attachment:
-    return Attachment.objects.create(
-        case=case,
-        file=upload,
-        name=(upload.name or "file")[:120],
-        content_type=upload.content_type or "",
-        size=upload.size or 0,
-        is_public=public,
-    )

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from sizhi.accounts.apiauth import Principal
 from sizhi.cases.actions import Submitted, submit_case
-from sizhi.cases.actions.intake import MAX_ATTACHMENTS
+from sizhi.cases.actions.files import MAX_ATTACHMENTS
 from sizhi.cases.models import Category, Channel, Kind
 from sizhi.cases.open311 import answers, location
 from sizhi.cases.open311.keys import authorise

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from sizhi.cases.actions.base import tracking_hash
@@ -102,6 +103,7 @@ ACTOR_OF: dict[str, str] = {
     "repeat": "operator",
     "escalate": "supervisor",
     "add_note": "dispatcher",
+    "attach": "dispatcher",
     "add_information": "submitter",
     "request_review": "submitter",
     "request_recheck": "submitter",
@@ -248,6 +250,9 @@ def perform(name: str, scenario: Scenario, actor: Any, desk: Any) -> None:
             )
         case "add_note":
             actions.add_note(case_id=case_id, text="已与村委会沟通", actor=actor)
+        case "attach":
+            photo = SimpleUploadedFile("现场.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+            actions.attach_files(case_id=case_id, uploads=[photo], actor=actor)
         case "add_information":
             actions.add_information(
                 case_id=case_id, tracking_code=TRACKING_CODE, text="补充：路口东侧第二盏"

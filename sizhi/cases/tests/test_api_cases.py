@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 CASES = "/api/v1/cases"
 
 
-def _intake(desk: Any, tree: Any, **overrides: Any) -> dict[str, Any]:
+def intake_body(desk: Any, tree: Any, **overrides: Any) -> dict[str, Any]:
+    """A valid body of POST /cases (other API tests file cases with it too)."""
     body: dict[str, Any] = {
         "kind": "complaint",
         "category_id": desk.village_matter.pk,
@@ -38,7 +39,7 @@ def _intake(desk: Any, tree: Any, **overrides: Any) -> dict[str, Any]:
 
 def test_intake_files_a_case_through_submit_case(desk: Any, tree: Any, operator: Any) -> None:
     secret = issue(operator)
-    response = post(CASES, _intake(desk, tree, channel="hotline", urgency="urgent"), secret)
+    response = post(CASES, intake_body(desk, tree, channel="hotline", urgency="urgent"), secret)
     assert response.status_code == 201
     body = response.json()
     case = Case.objects.get()
@@ -72,7 +73,7 @@ def test_intake_by_a_token_owner_without_grants_files_on_a_public_channel(
     from sizhi.accounts.tests.factories import UserFactory
 
     app = UserFactory(name="便民应用")
-    response = post(CASES, _intake(desk, tree), issue(app, scopes=("cases:write",)))
+    response = post(CASES, intake_body(desk, tree), issue(app, scopes=("cases:write",)))
     assert response.status_code == 201
     body = response.json()
     assert body["case"] is None  # filed, but not the app's to read
@@ -84,15 +85,15 @@ def test_a_staff_channel_needs_the_intake_permission(desk: Any, tree: Any) -> No
 
     secret = issue(UserFactory(), scopes=("cases:write",))
     before = snapshot()
-    response = post(CASES, _intake(desk, tree, channel="hotline"), secret)
+    response = post(CASES, intake_body(desk, tree, channel="hotline"), secret)
     assert error_of(response)[:2] == (403, "forbidden")
     assert snapshot() == before
 
 
 def test_a_double_submit_comes_back_as_the_same_case(desk: Any, tree: Any, operator: Any) -> None:
     secret = issue(operator)
-    first = post(CASES, _intake(desk, tree), secret)
-    again = post(CASES, _intake(desk, tree), secret)
+    first = post(CASES, intake_body(desk, tree), secret)
+    again = post(CASES, intake_body(desk, tree), secret)
     assert first.status_code == 201
     assert again.status_code == 200
     assert again.json()["number"] == first.json()["number"]
@@ -120,7 +121,7 @@ def test_bad_intake_is_400_with_the_field_and_changes_nothing(
 ) -> None:
     secret = issue(operator)
     before = snapshot()
-    response = post(CASES, _intake(desk, tree, **overrides), secret)
+    response = post(CASES, intake_body(desk, tree, **overrides), secret)
     status, code, fields = error_of(response)
     assert (status, code) == (400, "invalid")
     assert fields[field] == [message]
@@ -291,7 +292,7 @@ def test_a_missing_case_is_404(county_admin: Any) -> None:
 
 def test_the_timeline_lists_every_event(desk: Any, tree: Any, dispatcher: Any) -> None:
     secret = issue(dispatcher)
-    number = post(CASES, _intake(desk, tree), secret).json()["number"]
+    number = post(CASES, intake_body(desk, tree), secret).json()["number"]
     post(f"{CASES}/{number}/transitions", {"name": "add_note", "note": "已电话核实"}, secret)
     post(
         f"{CASES}/{number}/transitions",
@@ -316,7 +317,7 @@ def test_a_case_goes_through_its_workflow(
     desk: Any, tree: Any, dispatcher: Any, handler: Any, operator: Any
 ) -> None:
     desk_token, handler_token = issue(dispatcher), issue(handler)
-    number = post(CASES, _intake(desk, tree), issue(operator)).json()["number"]
+    number = post(CASES, intake_body(desk, tree), issue(operator)).json()["number"]
 
     def step(secret: str, **body: Any) -> dict[str, Any]:
         response = post(f"{CASES}/{number}/transitions", body, secret)

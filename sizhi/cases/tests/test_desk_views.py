@@ -398,10 +398,10 @@ def test_the_case_page_offers_exactly_the_allowed_steps(client, desk, handler, d
     case = scenario_for("sign_for", "assigned", desk).case
     client.force_login(handler)
     steps = [s.name for s in client.get(f"/cases/{case.pk}/").context["step_forms"]]
-    assert steps == ["sign_for", "object", "add_note"]
+    assert steps == ["sign_for", "object", "add_note", "attach"]
     client.force_login(dispatcher)
     steps = [s.name for s in client.get(f"/cases/{case.pk}/").context["step_forms"]]
-    assert steps == ["transfer", "merge", "add_note"]
+    assert steps == ["transfer", "merge", "add_note", "attach"]
 
 
 def test_the_dispatch_form_preselects_the_suggested_unit(client, desk, dispatcher):

@@ -243,7 +243,7 @@ BAD_INPUT: dict[str, tuple[dict[str, Any], dict[str, list[str]]]] = {
     ),
     "six files": (
         {"attachments": [_upload(f"{n}.jpg", JPEG) for n in range(6)]},
-        {"attachments": ["最多上传5个附件。"]},
+        {"attachments": ["一次最多上传5个附件。"]},
     ),
 }
 

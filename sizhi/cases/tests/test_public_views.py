@@ -327,7 +327,7 @@ def test_six_attachments_are_refused(desk: Desk) -> None:
     files = [SimpleUploadedFile(f"p{i}.png", PNG) for i in range(6)]
     response = Client().post("/appeal/new/", appeal_data(desk, attachments=files))
     assert response.status_code == 400
-    assert "附件：最多上传5个附件。" in text_of(response)
+    assert "附件：一次最多上传5个附件。" in text_of(response)
     assert nothing_stored() == (0, 0, 0, 0, 0)
 
 

@@ -50,6 +50,7 @@ EXPECTED: dict[str, tuple[set[str], str]] = {
     "repeat": (OPEN, ""),
     "add_note": (OPEN, ""),
     "add_information": (OPEN, ""),
+    "attach": (OPEN | {S.REVIEW_REQUESTED, S.RECHECK_REQUESTED}, ""),
     "request_review": ({S.CLOSED}, S.REVIEW_REQUESTED),
     "issue_review": ({S.REVIEW_REQUESTED}, S.REVIEWED),
     "request_recheck": ({S.REVIEWED}, S.RECHECK_REQUESTED),
