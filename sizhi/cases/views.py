@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from sizhi.cases import actions, queries, queries_desk, search
@@ -218,7 +218,7 @@ UNIT_STEPS = frozenset({"dispatch", "transfer", "arbitrate"})
 # What each step is called on its fold and on its button.
 LABELS: Mapping[str, tuple[Promise, Promise]] = {
     "accept": (gettext_lazy("受理"), gettext_lazy("受理")),
-    "decline": (gettext_lazy("不予受理"), gettext_lazy("确认不予受理")),
+    "decline": (pgettext_lazy("case step", "不予受理"), gettext_lazy("确认不予受理")),
     "dispatch": (gettext_lazy("派单"), gettext_lazy("派单")),
     "sign_for": (gettext_lazy("签收"), gettext_lazy("签收")),
     "object": (gettext_lazy("退单（提出异议）"), gettext_lazy("提交异议")),
@@ -233,7 +233,7 @@ LABELS: Mapping[str, tuple[Promise, Promise]] = {
     "decide_extension": (gettext_lazy("审批延期"), gettext_lazy("提交审批")),
     "pause_clock": (gettext_lazy("暂停计时"), gettext_lazy("暂停")),
     "resume_clock": (gettext_lazy("恢复计时"), gettext_lazy("恢复计时")),
-    "escalate": (gettext_lazy("督办"), gettext_lazy("督办")),
+    "escalate": (pgettext_lazy("case step", "督办"), pgettext_lazy("case step", "督办")),
     "add_note": (gettext_lazy("内部备注"), gettext_lazy("添加备注")),
     "attach": (gettext_lazy("上传附件"), gettext_lazy("上传")),
     "review": (gettext_lazy("复查复核"), gettext_lazy("提交")),

@@ -8,6 +8,7 @@ duplicates, and for petitions the 复查/复核 chain ending in terminated.
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sizhi.core.errors import InvalidState
 from sizhi.core.workflow import Transition, table, transition_for
@@ -41,6 +42,12 @@ REVIEWING = frozenset({S.REVIEW_REQUESTED, S.RECHECK_REQUESTED})
 FINAL_STATES = frozenset({S.DECLINED, S.CLOSED, S.MERGED, S.TERMINATED})
 
 
+def _act(label: str) -> Promise:
+    """A step's name where the same words also name a state or a record (不予受理 the step and
+    the state, 督办 the step and the supervision), so that each can be translated apart."""
+    return pgettext_lazy("case step", label)
+
+
 def _t(
     name: str, sources: frozenset[str] | set[str], target: str, permission: str, label: Promise
 ) -> Transition:
@@ -50,7 +57,7 @@ def _t(
 TRANSITIONS = table(
     [
         _t("accept", {S.RECEIVED}, S.ACCEPTED, "cases.dispatch", _("受理")),
-        _t("decline", {S.RECEIVED}, S.DECLINED, "cases.dispatch", _("不予受理")),
+        _t("decline", {S.RECEIVED}, S.DECLINED, "cases.dispatch", _act("不予受理")),
         _t("dispatch", {S.RECEIVED, S.ACCEPTED}, S.ASSIGNED, "cases.dispatch", _("派单")),
         _t("sign_for", {S.ASSIGNED}, S.IN_PROGRESS, "cases.handle", _("签收")),
         _t("object", {S.ASSIGNED}, S.OBJECTED, "cases.handle", _("提出异议（退单）")),
@@ -69,7 +76,7 @@ TRANSITIONS = table(
         _t("reject_extension", {S.IN_PROGRESS}, "", "cases.arbitrate", _("驳回延期")),
         _t("pause_clock", {S.IN_PROGRESS}, "", "cases.handle", _("暂停计时")),
         _t("resume_clock", {S.IN_PROGRESS}, "", "cases.handle", _("恢复计时")),
-        _t("escalate", OPEN_STATES, "", "cases.supervise", _("督办")),
+        _t("escalate", OPEN_STATES, "", "cases.supervise", _act("督办")),
         _t("repeat", OPEN_STATES, "", "cases.intake", _("重复诉求")),
         _t("add_note", OPEN_STATES, "", "cases.view", _("内部备注")),
         _t("add_information", OPEN_STATES, "", "cases.submitter", _("补充材料")),

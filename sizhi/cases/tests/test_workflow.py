@@ -1,8 +1,10 @@
 """The case workflow table, pure: every transition against every state, without a database."""
 
 import pytest
+from django.utils import translation
 
 from sizhi.cases.management.commands.case_diagram import DOC, render
+from sizhi.cases.models import Supervision
 from sizhi.cases.workflow import (
     PETITION_ONLY,
     STAYING,
@@ -160,3 +162,12 @@ def test_the_committed_workflow_page_is_generated_from_the_table():
     # Regenerate with: manage.py case_diagram
     assert DOC.read_text(encoding="utf-8") == render()
     assert "    objected --> assigned : reassign" in render()
+
+
+def test_a_step_and_a_state_named_by_the_same_words_are_translated_apart():
+    with translation.override("en"):
+        assert str(TRANSITIONS["decline"].label) == "Decline"
+        assert str(CaseState.DECLINED.label) == "Declined"
+        assert str(TRANSITIONS["escalate"].label) == "Escalate"
+        assert str(Supervision._meta.verbose_name) == "Escalation"
+    assert str(TRANSITIONS["decline"].label) == str(CaseState.DECLINED.label) == "不予受理"
