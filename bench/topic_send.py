@@ -9,9 +9,14 @@ migrates, builds the county's region tree and its 2,169 group councils (the demo
 without people), a county administrator and a topic, then measures:
 
 - ``sizhi.deliberation.actions.send_topic`` to every council (one bulk operation creating a
-  motion and its event per council), each run inside a transaction rolled back afterwards;
+  motion and its two events, "create" and "propose", per council), each run inside a
+  transaction rolled back afterwards; first without its after-commit work, then with it: the
+  event listeners (``SIZHI_EVENT_LISTENERS``, the webhooks app) told of the 4,338 events as one
+  batch, run inside the same transaction before the roll-back, once with no webhook
+  subscription and once with one integration key subscribed to every motion event (4,338
+  deliveries recorded and as many task rows enqueued); with the listener's number of queries;
 - the ceilings, measured the same way in the same run: a bare ``bulk_create`` of 2,169 Motion
-  rows without events, and of the same motions plus 2,169 MotionEvent rows;
+  rows without events, and of the same motions plus their 4,338 MotionEvent rows;
 - ``sizhi.deliberation.queries.topic_progress`` over the sent topic, with its number of queries
   (for a user fetched afresh, so the grant look-up is counted, and warm) — a fixed small number
   whatever the number of councils.
@@ -58,6 +63,60 @@ def rolled_back(fn: Callable[[], Any]) -> Callable[[], Any]:
         return result
 
     return run
+
+
+def announced(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """``fn`` followed by what it left for after commit (the listeners, then the tasks they
+    enqueue), run at once as a commit would run them; inside ``rolled_back`` all of it is
+    undone afterwards."""
+    from django.test import TestCase
+
+    def run() -> Any:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return fn()
+
+    return run
+
+
+def subscribe_everything(admin: Any) -> None:
+    """One integration key of the county administrator, subscribed to every motion event."""
+    from sizhi.accounts.actions import create_api_token
+    from sizhi.webhooks.actions import create_subscription
+
+    issued = create_api_token(
+        owner=admin, name="政务外网平台", scopes=["motions:read"], kind="integration",
+        actor=None,
+    )  # fmt: skip
+    create_subscription(
+        name="议事推送", url="https://hooks.example.cn/sizhi", token=issued.token, actor=None,
+        events=["motion"],
+    )  # fmt: skip
+
+
+def listener_cost(send: Callable[[], Any]) -> tuple[int, int, int]:
+    """(queries of the listeners over the batch, not counting the enqueues after it;
+    deliveries recorded; task rows enqueued) of one sending, rolled back."""
+    from django.db import connection, transaction
+    from django.test import TestCase
+    from django.test.utils import CaptureQueriesContext
+    from django_tasks_db.models import DBTaskResult
+
+    from sizhi.webhooks.models import Delivery
+
+    with transaction.atomic():
+        with TestCase.captureOnCommitCallbacks() as listeners:
+            send()
+        with (
+            CaptureQueriesContext(connection) as queries,
+            TestCase.captureOnCommitCallbacks() as enqueues,
+        ):
+            for listener in listeners:
+                listener()
+        for enqueue in enqueues:
+            enqueue()
+        counts = (len(queries), Delivery.objects.count(), DBTaskResult.objects.count())
+        transaction.set_rollback(True)
+    return counts
 
 
 def build() -> dict[str, Any]:
@@ -108,6 +167,7 @@ def measure(places: dict[str, Any], repeat: int) -> None:
 
     from sizhi.accounts.models import User
     from sizhi.deliberation.actions import send_topic
+    from sizhi.deliberation.actions.topics import STEPS
     from sizhi.deliberation.models import Motion, MotionEvent
     from sizhi.deliberation.queries import topic_progress
 
@@ -148,12 +208,13 @@ def measure(places: dict[str, Any], repeat: int) -> None:
                     region_code=m.region_code,
                     at=now,
                     actor=admin,
-                    transition="propose",
-                    from_state="draft",
-                    to_state="proposed",
+                    transition=transition,
+                    from_state=source,
+                    to_state=target,
                     data={"topic": topic_id},
                 )
                 for m in rows
+                for transition, source, target in STEPS
             ],
             batch_size=1000,
         )
@@ -167,18 +228,34 @@ def measure(places: dict[str, Any], repeat: int) -> None:
     ceiling = median_seconds(rolled_back(bare), repeat)
     ceiling_events = median_seconds(rolled_back(with_events), repeat)
     sent = median_seconds(rolled_back(send), repeat)
+    quiet = median_seconds(rolled_back(announced(send)), repeat)
+    quiet_cost = listener_cost(send)
+    subscribe_everything(admin)
+    heard = median_seconds(rolled_back(announced(send)), repeat)
+    heard_cost = listener_cost(send)
     print()
-    print(f"{'operation':<44} {'median s':>9} {'× bare':>8} {'× +events':>10}")
-    print("-" * 74)
+    print(f"{'operation':<52} {'median s':>9} {'× bare':>8} {'× +events':>10}")
+    print("-" * 82)
     for label, seconds in (
         ("bulk_create motions (ceiling)", ceiling),
         ("bulk_create motions + events (ceiling)", ceiling_events),
-        ("send_topic to every council", sent),
+        ("send_topic, listeners not run", sent),
+        ("send_topic + listeners, no subscription", quiet),
+        ("send_topic + listeners, one subscription", heard),
     ):
         print(
-            f"{label:<44} {seconds:>9.3f} {seconds / ceiling:>8.2f} "
+            f"{label:<52} {seconds:>9.3f} {seconds / ceiling:>8.2f} "
             f"{seconds / ceiling_events:>10.2f}",
             flush=True,
+        )
+    print()
+    for label, (queries, deliveries, tasks) in (
+        ("no subscription", quiet_cost),
+        ("one subscription", heard_cost),
+    ):
+        print(
+            f"listeners over the batch, {label}: {queries} queries, "
+            f"{deliveries:,} deliveries recorded, {tasks:,} tasks enqueued"
         )
     send()  # keep one sending for the progress query
     fresh = User.objects.get(pk=admin.pk)

@@ -7,24 +7,28 @@ narrowed by the owner's integration key (its region and scopes) and the subscrip
 """
 
 import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet, Value
 from django.utils import timezone
 
 from sizhi.accounts.models import ApiToken
 from sizhi.accounts.tokens import SCOPES
 from sizhi.cases import queries as case_queries
-from sizhi.cases.models import CaseEvent
+from sizhi.cases.models import Case, CaseEvent
 from sizhi.core.errors import NotFound
 from sizhi.deliberation import queries as motion_queries
-from sizhi.deliberation.models import MotionEvent
+from sizhi.deliberation.models import Motion, MotionEvent
 from sizhi.webhooks.models import Delivery, EventKind, Subscription
 
 # The scope an integration key needs for each kind of event, where such a scope exists
 # (sizhi.accounts.tokens.SCOPES); a kind without one is governed by visibility alone.
 READ_SCOPES = {EventKind.CASE: "cases:read", EventKind.MOTION: "motions:read"}
+# Ids per "IN (...)" when reading many events or objects at once.
+CHUNK = 500
 
 
 def region_prefixes(region_code: str) -> list[str]:
@@ -45,6 +49,19 @@ def key_may_read(scopes: list[Any] | None, kind: str) -> bool:
     return scope is None or scope not in SCOPES or scope in scopes
 
 
+def _usable_owner(now: dt.datetime, prefixes: list[str] | None = None) -> Q:
+    """An active user, or a key neither revoked nor expired whose user is active (and whose
+    region scope is one of ``prefixes``, when given)."""
+    usable_key = (
+        Q(token__revoked_at__isnull=True)
+        & (Q(token__expires_at__isnull=True) | Q(token__expires_at__gt=now))
+        & Q(token__user__is_active=True)
+    )
+    if prefixes is not None:
+        usable_key &= Q(token__region_code__in=prefixes)
+    return Q(token__isnull=True, user__is_active=True) | usable_key
+
+
 def matching_subscriptions(
     kind: str, transition: str, region_code: str, now: dt.datetime
 ) -> list[int]:
@@ -52,14 +69,9 @@ def matching_subscriptions(
     region (the subscription's and the key's) covers it and the filter and scopes take it.
     Whether the owner sees the object is checked before each attempt (``withheld_reason``)."""
     prefixes = region_prefixes(region_code)
-    usable_key = (
-        Q(token__revoked_at__isnull=True, token__region_code__in=prefixes)
-        & (Q(token__expires_at__isnull=True) | Q(token__expires_at__gt=now))
-        & Q(token__user__is_active=True)
-    )
     rows = (
         Subscription.objects.filter(is_active=True, region_prefix__in=prefixes)
-        .filter(Q(token__isnull=True, user__is_active=True) | usable_key)
+        .filter(_usable_owner(now, prefixes))
         .order_by("pk")
         .values_list("pk", "events", "token_id", "token__scopes")
     )
@@ -77,32 +89,8 @@ class EventFacts:
     payload: dict[str, Any]
 
 
-def event_facts(kind: str, event_id: int) -> EventFacts | None:
-    """The public facts of an event, as sent: ids, the step, the states, the time, the case
-    number and the place. Never the note, the event's data or anything about the person who
-    filed a case. One query; None if the event is gone."""
-    number = ""
-    if kind == EventKind.CASE:
-        row = (
-            CaseEvent.objects.filter(pk=event_id)
-            .values_list(
-                "case_id", "case__number", "region_code", "transition", "from_state", "to_state",
-                "at",
-            )
-            .first()
-        )  # fmt: skip
-        if row is None:
-            return None
-        object_id, number, region_code, transition, source, target, at = row
-    else:
-        motion_row = (
-            MotionEvent.objects.filter(pk=event_id)
-            .values_list("motion_id", "region_code", "transition", "from_state", "to_state", "at")
-            .first()
-        )
-        if motion_row is None:
-            return None
-        object_id, region_code, transition, source, target, at = motion_row
+def _facts(kind: str, event_id: int, row: tuple[Any, ...]) -> EventFacts:
+    object_id, number, region_code, transition, source, target, at = row
     subject: dict[str, Any] = {"id": object_id, "region_code": region_code}
     if number:
         subject["number"] = number
@@ -117,6 +105,108 @@ def event_facts(kind: str, event_id: int) -> EventFacts | None:
         kind: subject,
     }
     return EventFacts(object_id, region_code, payload)
+
+
+def _fact_rows(kind: str, event_ids: list[int]) -> QuerySet[Any, tuple[Any, ...]]:
+    """(event id, object id, case number or "", region, step, from, to, time) of each event."""
+    if kind == EventKind.CASE:
+        return CaseEvent.objects.filter(pk__in=event_ids).values_list(
+            "pk", "case_id", "case__number", "region_code", "transition", "from_state",
+            "to_state", "at",
+        )  # fmt: skip
+    return MotionEvent.objects.filter(pk__in=event_ids).values_list(
+        "pk", "motion_id", Value(""), "region_code", "transition", "from_state", "to_state",
+        "at",
+    )  # fmt: skip
+
+
+def event_facts(kind: str, event_id: int) -> EventFacts | None:
+    """The public facts of an event, as sent: ids, the step, the states, the time, the case
+    number and the place. Never the note, the event's data or anything about the person who
+    filed a case. One query; None if the event is gone."""
+    row = _fact_rows(kind, [event_id]).first()
+    return None if row is None else _facts(kind, event_id, row[1:])
+
+
+def chunks(values: Sequence[int], size: int = CHUNK) -> Iterator[list[int]]:
+    """``values`` in lists of at most ``size``: the ids of one ``IN (...)`` each, well within
+    every backend's limit on parameters."""
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
+def events_facts(kind: str, event_ids: Sequence[int]) -> dict[int, EventFacts]:
+    """``event_facts`` of many events of one kind, by event id (the ones gone are missing):
+    one query per CHUNK events."""
+    return {
+        row[0]: _facts(kind, row[0], row[1:])
+        for chunk in chunks(event_ids)
+        for row in _fact_rows(kind, chunk)
+    }
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """What decides, without a query, whether a subscription takes an event: its filter, the
+    region prefixes the event must lie under (its own and its key's) and the key's scopes
+    (None for a user owner); and the owner whose sight decides the rest."""
+
+    pk: int
+    owner_id: int
+    events: list[Any]
+    regions: tuple[str, str]
+    scopes: list[Any] | None
+
+    def takes(self, kind: str, transition: str, region_code: str) -> bool:
+        return (
+            all(region_code.startswith(prefix) for prefix in self.regions)
+            and wants(self.events, kind, transition)
+            and key_may_read(self.scopes, kind)
+        )
+
+
+def usable_subscribers(now: dt.datetime) -> list[Subscriber]:
+    """Every active subscription whose owner is usable, in one query, for matching a batch
+    of events in memory (``matching_subscriptions`` matches one event in the query)."""
+    rows = (
+        Subscription.objects.filter(is_active=True)
+        .filter(_usable_owner(now))
+        .order_by("pk")
+        .values_list(
+            "pk", "events", "region_prefix", "token_id", "token__region_code", "token__scopes",
+            "token__user_id", "user_id",
+        )
+    )  # fmt: skip
+    return [
+        Subscriber(
+            pk=pk,
+            owner_id=key_user_id if token_id else user_id,
+            events=events,
+            regions=(prefix, key_region if token_id else ""),
+            scopes=scopes if token_id else None,
+        )
+        for pk, events, prefix, token_id, key_region, scopes, key_user_id, user_id in rows
+    ]
+
+
+def visible_object_ids(owners: Mapping[int, set[int]], kind: str) -> dict[int, set[int]]:
+    """Of the case or motion ids given for each owner (by user id), those the owner may see,
+    through the domain's ``visible_to`` (as ``withheld_reason`` does one at a time): one query
+    for the owners, then per owner one for the grants and one per CHUNK objects."""
+    users = get_user_model().objects.filter(pk__in=list(owners), is_active=True)
+    seen: dict[int, set[int]] = {}
+    for user in users:
+        found: set[int] = set()
+        for chunk in chunks(list(owners[user.pk])):
+            rows = (
+                Case.objects.visible_to(user).filter(pk__in=chunk)
+                if kind == EventKind.CASE
+                else Motion.objects.visible_to(user).filter(pk__in=chunk)
+            )
+            found.update(rows.values_list("pk", flat=True))
+        seen[user.pk] = found
+    return seen
 
 
 def _object_region(user: Any, kind: str, object_id: int) -> str | None:

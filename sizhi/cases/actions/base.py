@@ -2,7 +2,7 @@
 their own checks and fields and then call it."""
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
@@ -15,7 +15,7 @@ from sizhi.cases.rules import may
 from sizhi.cases.tasks import notify_case_event
 from sizhi.core import audit
 from sizhi.core.errors import InvalidState, NotAllowed, NotFound
-from sizhi.core.listeners import announce
+from sizhi.core.listeners import announce, announce_many
 from sizhi.core.pii import keyed_hash
 from sizhi.core.workflow import Transition
 
@@ -64,15 +64,23 @@ def _allowed(transition: Transition, case: Case, actor: Any, submitter: bool) ->
     return may(actor, transition.permission, case)
 
 
+def _told(event: CaseEvent) -> dict[str, Any]:
+    return {
+        "kind": "case",
+        "event_id": event.pk,
+        "transition": event.transition,
+        "region_code": event.region_code,
+    }
+
+
 def tell_listeners(event: CaseEvent) -> None:
     """Other apps hear of every case event through ``SIZHI_EVENT_LISTENERS``, after commit."""
-    announce(
-        "SIZHI_EVENT_LISTENERS",
-        kind="case",
-        event_id=event.pk,
-        transition=event.transition,
-        region_code=event.region_code,
-    )
+    announce("SIZHI_EVENT_LISTENERS", **_told(event))
+
+
+def tell_listeners_of_many(events: Iterable[CaseEvent]) -> None:
+    """The same for events written in bulk, told as one batch."""
+    announce_many("SIZHI_EVENT_LISTENERS", [_told(event) for event in events])
 
 
 def transition_case(

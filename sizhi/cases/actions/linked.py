@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_  # noqa: N812
 from django.utils.translation import override
 
+from sizhi.cases.actions.base import tell_listeners_of_many
 from sizhi.cases.models import Case, CaseEvent
 from sizhi.core import audit
 from sizhi.core.errors import Invalid, NotFound
@@ -57,7 +58,7 @@ def tell_submitters_of_motion(
     if actor is not None and len(rows) != len(ids):
         raise NotFound
     now = now or timezone.now()
-    CaseEvent.objects.bulk_create(
+    told = CaseEvent.objects.bulk_create(
         [
             CaseEvent(
                 case=case,
@@ -74,6 +75,7 @@ def tell_submitters_of_motion(
             for case in rows
         ]
     )
+    tell_listeners_of_many(told)
     for case in rows:
         audit.record(actor=actor, action=f"case.{MOTION_PUBLISHED}", obj=case, reason=content[:500])
     by_phone: dict[str, list[Case]] = {}

@@ -1,14 +1,14 @@
 """The one path that moves a motion: transition_motion()."""
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.utils import timezone
 
 from sizhi.core import audit
 from sizhi.core.errors import InvalidState, NotAllowed, NotFound
-from sizhi.core.listeners import announce
+from sizhi.core.listeners import announce, announce_many
 from sizhi.core.workflow import transition_for
 from sizhi.deliberation import workflow
 from sizhi.deliberation.access import may
@@ -34,15 +34,24 @@ def check_visible(motion: Motion, actor: Any) -> None:
         raise NotFound
 
 
+def _told(event: MotionEvent) -> dict[str, Any]:
+    return {
+        "kind": "motion",
+        "event_id": event.pk,
+        "transition": event.transition,
+        "region_code": event.region_code,
+    }
+
+
 def tell_listeners(event: MotionEvent) -> None:
     """Other apps hear of every motion event through ``SIZHI_EVENT_LISTENERS``, after commit."""
-    announce(
-        "SIZHI_EVENT_LISTENERS",
-        kind="motion",
-        event_id=event.pk,
-        transition=event.transition,
-        region_code=event.region_code,
-    )
+    announce("SIZHI_EVENT_LISTENERS", **_told(event))
+
+
+def tell_listeners_of_many(events: Iterable[MotionEvent]) -> None:
+    """The same for events written in bulk, told as one batch so that a listener can do its
+    look-ups once for all of them."""
+    announce_many("SIZHI_EVENT_LISTENERS", [_told(event) for event in events])
 
 
 def transition_motion(

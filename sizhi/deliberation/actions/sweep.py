@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sizhi.core import audit
+from sizhi.deliberation.actions.base import tell_listeners_of_many
 from sizhi.deliberation.models import Motion, MotionEvent, Objection
 from sizhi.deliberation.workflow import MotionState
 
@@ -37,7 +38,7 @@ def sweep_motions(*, now: dt.datetime | None = None) -> MotionSweep:
         Motion.objects.filter(pk__in=[pk for pk, _c, _d in due]).update(
             implementation_overdue=True, updated_at=now
         )
-        MotionEvent.objects.bulk_create(
+        flagged = MotionEvent.objects.bulk_create(
             MotionEvent(
                 motion_id=pk,
                 region_code=code,
@@ -49,6 +50,7 @@ def sweep_motions(*, now: dt.datetime | None = None) -> MotionSweep:
             )
             for pk, code, due_on in due
         )
+        tell_listeners_of_many(flagged)
         audit.record(
             actor=None,
             action="motion.sweep",

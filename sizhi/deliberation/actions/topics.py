@@ -11,12 +11,18 @@ from django.utils.translation import gettext as _
 from sizhi.core import audit
 from sizhi.core.errors import Invalid, InvalidState, NotAllowed, NotFound
 from sizhi.core.regioncode import within_q
+from sizhi.deliberation.actions.base import tell_listeners_of_many
 from sizhi.deliberation.actions.proposing import choice, text_field
 from sizhi.deliberation.models import Area, Motion, MotionEvent, Origin, Topic
 from sizhi.deliberation.workflow import MotionState
 from sizhi.orgs.models import Region, Unit, UnitKind, can
 
 BATCH = 1000
+# The events written for each motion sent, in order: (transition, from state, to state).
+STEPS = (
+    ("create", "", MotionState.DRAFT),
+    ("propose", MotionState.DRAFT, MotionState.PROPOSED),
+)
 
 
 @transaction.atomic
@@ -76,8 +82,9 @@ def send_topic(
     now: dt.datetime | None = None,
 ) -> int:
     """Create one motion per council (every council under ``within``, a subtree of the
-    topic's region, or the chosen ``council_ids``) in bulk, each with its event. Councils that
-    already have the topic are skipped. Returns the number of motions created."""
+    topic's region, or the chosen ``council_ids``) in bulk, each with its "create" and
+    "propose" events, announced to the event listeners as one batch after commit. Councils
+    that already have the topic are skipped. Returns the number of motions created."""
     now = now or timezone.now()
     try:
         key = int(topic_id)
@@ -111,6 +118,7 @@ def send_topic(
     origin = Origin.COUNTY_TOPIC if topic.level == "county" else Origin.TOWNSHIP_TOPIC
     proposer = actor if getattr(actor, "pk", None) else None
     created = 0
+    events: list[MotionEvent] = []
     for start in range(0, len(rows), BATCH):
         motions = Motion.objects.bulk_create(
             [
@@ -133,19 +141,23 @@ def send_topic(
                 for council_id, region_id, region_code in rows[start : start + BATCH]
             ]
         )
-        MotionEvent.objects.bulk_create(
+        # Each motion's history starts as a written one's does (create_motion, then
+        # propose): "create" into draft, then "propose"; one insert keeps that order in the
+        # ids, which break the tie of the equal times.
+        events += MotionEvent.objects.bulk_create(
             [
                 MotionEvent(
                     motion_id=motion.pk,
                     region_code=motion.region_code,
                     at=now,
                     actor=proposer,
-                    transition="propose",
-                    from_state=MotionState.DRAFT,
-                    to_state=MotionState.PROPOSED,
+                    transition=transition,
+                    from_state=source,
+                    to_state=target,
                     data={"topic": topic.pk},
                 )
                 for motion in motions
+                for transition, source, target in STEPS
             ]
         )
         created += len(motions)
@@ -158,4 +170,5 @@ def send_topic(
         obj=topic,
         changes={"within": prefix, "motions": created},
     )
+    tell_listeners_of_many(events)
     return created
