@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,14 +60,37 @@ class Submitted:
     problems: list[str] = field(default_factory=list)
 
 
+def _next_in_counter(county_code: str, year: int) -> int | None:
+    """Add one to the county's counter of the year and read it back, in one statement where
+    the database can return what it updated (PostgreSQL, SQLite 3.35+); None when the
+    counter does not exist yet."""
+    if connection.features.can_return_rows_from_bulk_insert:
+        table, last, county, year_column = (
+            connection.ops.quote_name(name)
+            for name in (CaseNumber._meta.db_table, "last", "county_code", "year")
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                # The model's own table and columns, quoted; the values are parameters.
+                f"UPDATE {table} SET {last} = {last} + 1 "  # noqa: S608
+                f"WHERE {county} = %s AND {year_column} = %s RETURNING {last}",
+                [county_code, year],
+            )
+            row = cursor.fetchone()
+        return int(row[0]) if row else None
+    counter = CaseNumber.objects.filter(county_code=county_code, year=year)
+    if counter.update(last=F("last") + 1):
+        return int(counter.values_list("last", flat=True).get())
+    return None
+
+
 def allocate_number(county_code: str, year: int) -> str:
     """The next case number of the county and year, e.g. 520327-2026-000123. The counter row is
     updated in place, which locks it until the transaction ends: numbers are never reused and
     never collide, on SQLite (one writer at a time) and on PostgreSQL (row lock)."""
     for _attempt in range(3):
-        counter = CaseNumber.objects.filter(county_code=county_code, year=year)
-        if counter.update(last=F("last") + 1):
-            last = counter.values_list("last", flat=True).get()
+        last = _next_in_counter(county_code, year)
+        if last is not None:
             return f"{county_code}-{year}-{last:06d}"
         try:
             with transaction.atomic():
