@@ -23,6 +23,13 @@ from django.db import models
 from sizhi.core.text import initials_of, pinyin_of
 from sizhi.demo.fenggang import COUNTY_CODE, COUNTY_DEPARTMENTS, COUNTY_NAME, TOWNSHIPS
 from sizhi.demo.plan import VillagePlace, township_places
+from sizhi.demo.regionpoints import (
+    GROUP_RADIUS_M,
+    VILLAGE_RADIUS_M,
+    Point,
+    point_near,
+    township_point,
+)
 from sizhi.orgs.models import Level, Region, RegionKind, ServicePoint, Unit, UnitKind
 
 BATCH_SIZE = 3000
@@ -53,7 +60,16 @@ def ensure_pks(objs: Sequence[models.Model], model: type[models.Model], key: str
         obj.pk = found[getattr(obj, key)]
 
 
-def _region(code: str, name: str, level: str, kind: str, parent: int | None) -> Region:
+def _region(
+    code: str,
+    name: str,
+    level: str,
+    kind: str,
+    parent: int | None,
+    point: Point | None = None,
+) -> Region:
+    # The (synthetic, see demo.regionpoints) reference point goes in with the row itself.
+    latitude, longitude = point if point is not None else (None, None)
     return Region(
         code=code,
         name=name,
@@ -62,6 +78,8 @@ def _region(code: str, name: str, level: str, kind: str, parent: int | None) -> 
         level=level,
         kind=kind,
         parent_id=parent,
+        latitude=latitude,
+        longitude=longitude,
     )
 
 
@@ -79,19 +97,33 @@ def write_regions(index: OrgIndex, built: Iterable[str]) -> dict[str, list[Villa
     built = set(built)
     _save_regions(index, [_region(COUNTY_CODE, COUNTY_NAME, Level.COUNTY, RegionKind.COUNTY, None)])
     county = index.regions[COUNTY_CODE]
+    points = {t.code: township_point(t.code) for t in TOWNSHIPS}
     _save_regions(
         index,
-        [_region(t.code, t.name, Level.TOWNSHIP, t.kind, county) for t in TOWNSHIPS],
+        [
+            _region(t.code, t.name, Level.TOWNSHIP, t.kind, county, points[t.code])
+            for t in TOWNSHIPS
+        ],
     )
     places = {t.code: township_places(t) for t in TOWNSHIPS if t.code in built}
+    for code, township_villages in places.items():
+        for v in township_villages:
+            points[v.code] = point_near(v.code, points[code], VILLAGE_RADIUS_M)
     villages = [
-        _region(v.code, v.name, Level.VILLAGE, v.kind, index.regions[code])
+        _region(v.code, v.name, Level.VILLAGE, v.kind, index.regions[code], points[v.code])
         for code, township_villages in places.items()
         for v in township_villages
     ]
     _save_regions(index, villages)
     groups = [
-        _region(g.code, g.name, Level.GROUP, g.kind, index.regions[v.code])
+        _region(
+            g.code,
+            g.name,
+            Level.GROUP,
+            g.kind,
+            index.regions[v.code],
+            point_near(g.code, points[v.code], GROUP_RADIUS_M),
+        )
         for township_villages in places.values()
         for v in township_villages
         for g in v.groups

@@ -18,6 +18,7 @@ from sizhi.core.text import initials_of, pinyin_of
 from sizhi.orgs import regionio
 from sizhi.orgs.models import Region, RoleGrant, ServicePoint, Unit, can
 from sizhi.orgs.regionkinds import LEVEL_KINDS
+from sizhi.orgs.regionpoint import check_point
 from sizhi.orgs.roles import Role
 from sizhi.orgs.standards import standard_for
 
@@ -39,11 +40,28 @@ def _check_region_fields(code: str, name: str, kind: str) -> None:
         raise Invalid(fields=errors)
 
 
+def _checked_point(latitude: Any, longitude: Any) -> tuple[Any, Any]:
+    point, problems = check_point(latitude, longitude)
+    if problems:
+        raise Invalid(fields={name: [message] for name, message in problems.items()})
+    return point if point is not None else (None, None)
+
+
 @transaction.atomic
-def create_region(*, code: str, name: str, kind: str, actor: Any) -> Region:
-    """Add a region under its existing parent; the code fixes both level and parent."""
+def create_region(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    latitude: Any = None,
+    longitude: Any = None,
+    actor: Any,
+) -> Region:
+    """Add a region under its existing parent; the code fixes both level and parent. The
+    reference point (latitude, longitude) is optional: both or neither."""
     code, name = code.strip(), name.strip()
     _check_region_fields(code, name, kind)
+    latitude, longitude = _checked_point(latitude, longitude)
     parent_code = regioncode.parent_of(code)
     _require(actor, "orgs.change_region", parent_code or code)
     parent = None
@@ -63,9 +81,32 @@ def create_region(*, code: str, name: str, kind: str, actor: Any) -> Region:
         parent=parent,
         pinyin=pinyin_of(name),
         initials=initials_of(name),
+        latitude=latitude,
+        longitude=longitude,
     )
     audit.record(
         actor=actor, action="region.create", obj=region, changes={"code": code, "name": name}
+    )
+    return region
+
+
+@transaction.atomic
+def set_region_point(*, code: str, latitude: Any, longitude: Any, actor: Any) -> Region:
+    """Set (or, with both blank, clear) a region's reference point, which places Open311
+    requests that send only lat/long (queries.nearest_region)."""
+    region = Region.objects.select_for_update().filter(code=code).first()
+    if region is None:
+        raise NotFound
+    _require(actor, "orgs.change_region", region.code)
+    point = _checked_point(latitude, longitude)
+    before = snapshot(region, ["latitude", "longitude"])
+    region.latitude, region.longitude = point
+    region.save(update_fields=["latitude", "longitude"])
+    audit.record(
+        actor=actor,
+        action="region.update",
+        obj=region,
+        changes=audit.diff(before, snapshot(region, ["latitude", "longitude"])),
     )
     return region
 
@@ -283,6 +324,8 @@ def import_regions(
                 parent_id=ids[parent] if (parent := regioncode.parent_of(item.code)) else None,
                 pinyin=pinyin_of(item.name),
                 initials=initials_of(item.name),
+                latitude=item.latitude,
+                longitude=item.longitude,
             )
             for item in plan.to_create
             if item.level == level
@@ -300,10 +343,16 @@ def import_regions(
             kind=item.kind,
             pinyin=pinyin_of(item.name),
             initials=initials_of(item.name),
+            latitude=item.latitude,
+            longitude=item.longitude,
         )
         for item in plan.to_update
     ]
-    Region.objects.bulk_update(changed, ["name", "kind", "pinyin", "initials"], batch_size=500)
+    Region.objects.bulk_update(
+        changed,
+        ["name", "kind", "pinyin", "initials", "latitude", "longitude"],
+        batch_size=500,
+    )
     result = regionio.ImportResult(
         created=len(plan.to_create), updated=len(plan.to_update), unchanged=plan.unchanged
     )

@@ -32,10 +32,14 @@ def _adopt(obj: Any, saved: Any) -> None:
     obj._state.adding = False
 
 
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
 class RegionAdminForm(forms.ModelForm):
     class Meta:
         model = Region
-        fields = ["code", "name", "kind"]
+        fields = ["code", "name", "kind", "latitude", "longitude"]
 
     actor: Any = None  # the admin sets the requesting user
 
@@ -50,6 +54,8 @@ class RegionAdminForm(forms.ModelForm):
             code=code or "",
             name=data.get("name") or "",
             kind=data.get("kind") or "",
+            latitude=_text(data.get("latitude")),
+            longitude=_text(data.get("longitude")),
         )
         actor = getattr(self, "actor", None)
         try:
@@ -79,8 +85,18 @@ class RegionAdmin(admin.ModelAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Region | None = None) -> tuple[str, ...]:
         if obj is None:
-            return ("code", "name", "kind")
-        return ("code", "name", "kind", "level", "parent", "pinyin", "initials")
+            return ("code", "name", "kind", "latitude", "longitude")
+        return (
+            "code",
+            "name",
+            "kind",
+            "latitude",
+            "longitude",
+            "level",
+            "parent",
+            "pinyin",
+            "initials",
+        )
 
     def get_form(
         self, request: HttpRequest, obj: Region | None = None, change: bool = False, **kwargs: Any
@@ -90,7 +106,8 @@ class RegionAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Region, form: Any, change: bool) -> None:
         if change:
-            if form.has_changed():
+            changed = set(form.changed_data)
+            if changed & {"name", "kind"}:
                 _apply(
                     actions.rename_region,
                     code=obj.code,
@@ -98,10 +115,24 @@ class RegionAdmin(admin.ModelAdmin):
                     kind=obj.kind,
                     actor=request.user,
                 )
-                obj.refresh_from_db()
+            if changed & {"latitude", "longitude"}:
+                _apply(
+                    actions.set_region_point,
+                    code=obj.code,
+                    latitude=obj.latitude,
+                    longitude=obj.longitude,
+                    actor=request.user,
+                )
+            obj.refresh_from_db()
             return
         region = _apply(
-            actions.create_region, code=obj.code, name=obj.name, kind=obj.kind, actor=request.user
+            actions.create_region,
+            code=obj.code,
+            name=obj.name,
+            kind=obj.kind,
+            latitude=obj.latitude,
+            longitude=obj.longitude,
+            actor=request.user,
         )
         _adopt(obj, region)
 

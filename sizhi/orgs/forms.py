@@ -17,7 +17,8 @@ class RegionImportForm(forms.Form):
         label=_("区域文件"),
         help_text=_(
             "CSV（UTF-8 或 GB18030 编码）或 XLSX 文件；第一行为表头：区划代码、名称、类型，"
-            "可选上级代码（也可用 code、name、kind、parent_code）。"
+            "可选上级代码、纬度、经度（也可用 code、name、kind、parent_code、latitude、"
+            "longitude）。纬度和经度是区域的参考点（WGS84，须同时填写），留空则保留原有参考点。"
         ),
         error_messages={
             "required": _("请选择要导入的文件。"),

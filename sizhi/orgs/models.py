@@ -48,12 +48,39 @@ class Region(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
+    # A reference point (WGS84), not a boundary: Open311 requests that carry only a point are
+    # filed under the nearest one (queries.nearest_region).
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(
+        _("经度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("行政区域")
         verbose_name_plural = _("行政区域")
         ordering = ["code"]
-        indexes = [models.Index(fields=["parent", "code"], name="region_parent_code_idx")]
+        indexes = [
+            models.Index(fields=["parent", "code"], name="region_parent_code_idx"),
+            # The bounding-box prefilter of nearest_region ranges over latitude first.
+            models.Index(fields=["latitude", "longitude"], name="region_point_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(latitude__isnull=True, longitude__isnull=True)
+                    # Explicit isnull=False: a NULL comparison would let a CHECK pass.
+                    | Q(
+                        latitude__isnull=False,
+                        longitude__isnull=False,
+                        latitude__gte=-90,
+                        latitude__lte=90,
+                        longitude__gte=-180,
+                        longitude__lte=180,
+                    )
+                ),
+                name="region_point_both_in_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

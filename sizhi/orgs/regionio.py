@@ -11,8 +11,9 @@ import os
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from sizhi.core import regioncode
 from sizhi.core.errors import Invalid, NotAllowed
 from sizhi.orgs.models import Level, Region, RegionKind, can, scope_prefixes
 from sizhi.orgs.regionkinds import LEVEL_KINDS
+from sizhi.orgs.regionpoint import check_point
 
 MAX_ROWS = 100_000
 MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -35,6 +37,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("name", "名称"),
     "kind": ("kind", "类型"),
     "parent_code": ("parent_code", "上级代码"),
+    "latitude": ("latitude", "纬度"),
+    "longitude": ("longitude", "经度"),
 }
 REQUIRED_COLUMNS = ("code", "name", "kind")
 COLUMN_LABELS = {
@@ -42,6 +46,8 @@ COLUMN_LABELS = {
     "name": gettext_lazy("名称"),
     "kind": gettext_lazy("类型"),
     "parent_code": gettext_lazy("上级代码"),
+    "latitude": gettext_lazy("纬度"),
+    "longitude": gettext_lazy("经度"),
 }
 EXPORT_COLUMNS = ("code", "name", "kind", "level", "parent_code", "pinyin")
 
@@ -91,6 +97,8 @@ class RegionRow:
     name: str
     kind: str
     parent_code: str = ""
+    latitude: str = ""  # the reference point: both or neither (blank keeps the existing one)
+    longitude: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,8 @@ class PlannedRegion:
     name: str
     kind: str
     level: str
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,16 @@ class PlannedUpdate:
     kind: str
     old_name: str
     old_kind: str
+    latitude: Decimal | None = None  # the point after the update (the old one if none given)
+    longitude: Decimal | None = None
+
+
+class Existing(NamedTuple):
+    pk: int
+    name: str
+    kind: str
+    latitude: Decimal | None
+    longitude: Decimal | None
 
 
 @dataclass
@@ -308,6 +328,8 @@ def _region_row(number: int, values: list[str], positions: dict[str, int]) -> Re
         name=cell("name"),
         kind=cell("kind"),
         parent_code=cell("parent_code"),
+        latitude=cell("latitude"),
+        longitude=cell("longitude"),
     )
 
 
@@ -346,15 +368,18 @@ def require_import_scope(actor: Any) -> None:
         raise NotAllowed
 
 
-def _existing(codes: Iterable[str]) -> dict[str, tuple[int, str, str]]:
-    """code → (pk, name, kind) of every region in the counties the codes belong to."""
+def _existing(codes: Iterable[str]) -> dict[str, Existing]:
+    """code → (pk, name, kind, point) of every region in the counties the codes belong to."""
     counties = {code[:6] for code in codes if len(code) >= 6}
     if not counties:
         return {}
     rows = Region.objects.filter(regioncode.within_q(counties, field="code")).values_list(
-        "code", "pk", "name", "kind"
+        "code", "pk", "name", "kind", "latitude", "longitude"
     )
-    return {code: (pk, name, kind) for code, pk, name, kind in rows}
+    return {
+        code: Existing(pk, name, kind, latitude, longitude)
+        for code, pk, name, kind, latitude, longitude in rows
+    }
 
 
 def plan_import(rows: Sequence[RegionRow], *, update_existing: bool, actor: Any) -> ImportPlan:
@@ -373,7 +398,7 @@ def plan_import(rows: Sequence[RegionRow], *, update_existing: bool, actor: Any)
     for row in rows:
         first_row.setdefault(_normalise_code(row.code), row.row)
     existing = _existing(first_row)
-    plan.existing_ids = {code: pk for code, (pk, _name, _kind) in existing.items()}
+    plan.existing_ids = {code: row.pk for code, row in existing.items()}
 
     for row in rows:
         problems, planned = _check_row(row, first_row, existing)
@@ -388,8 +413,16 @@ def plan_import(rows: Sequence[RegionRow], *, update_existing: bool, actor: Any)
                 continue
             plan.to_create.append(planned)
             continue
-        _, old_name, old_kind = current
-        if (old_name, old_kind) == (planned.name, planned.kind):
+        old_name, old_kind = current.name, current.kind
+        latitude, longitude = planned.latitude, planned.longitude
+        if latitude is None or longitude is None:  # no point in the row: keep the one we have
+            latitude, longitude = current.latitude, current.longitude
+        if (old_name, old_kind, current.latitude, current.longitude) == (
+            planned.name,
+            planned.kind,
+            latitude,
+            longitude,
+        ):
             plan.unchanged += 1
             continue
         if not update_existing:
@@ -406,6 +439,8 @@ def plan_import(rows: Sequence[RegionRow], *, update_existing: bool, actor: Any)
                 kind=planned.kind,
                 old_name=old_name,
                 old_kind=old_kind,
+                latitude=latitude,
+                longitude=longitude,
             )
         )
     return plan
@@ -450,7 +485,7 @@ def _conflict(row: int, old_name: str, old_kind: str) -> Problem:
 
 
 def _check_row(
-    row: RegionRow, first_row: dict[str, int], existing: dict[str, tuple[int, str, str]]
+    row: RegionRow, first_row: dict[str, int], existing: dict[str, Existing]
 ) -> tuple[list[Problem], PlannedRegion | None]:
     """The problems of one row on its own and against the file and the tree."""
     problems: list[Problem] = []
@@ -505,10 +540,19 @@ def _check_row(
                 "code",
                 _("上级区域 %(parent)s 既不在系统中，也不在文件中。") % {"parent": expected},
             )
+    point, point_problems = check_point(row.latitude, row.longitude)
+    for column, message in point_problems.items():
+        problem(column, message)
     if problems or kind is None:
         return problems, None
     return problems, PlannedRegion(
-        row=row.row, code=code, name=name, kind=kind, level=regioncode.level_of(code)
+        row=row.row,
+        code=code,
+        name=name,
+        kind=kind,
+        level=regioncode.level_of(code),
+        latitude=point[0] if point else None,
+        longitude=point[1] if point else None,
     )
 
 

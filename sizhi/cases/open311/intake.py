@@ -161,8 +161,13 @@ def _point(form: QueryDict, problems: list[tuple[str, object]]) -> tuple[str, st
 
 
 def _place(
-    form: QueryDict, principal: Principal, point: bool, problems: list[tuple[str, object]]
+    form: QueryDict,
+    principal: Principal,
+    point: tuple[str, str] | None,
+    problems: list[tuple[str, object]],
 ) -> str:
+    """The region code of the place, or "" with the problem told. ``point`` is (lat, long) as
+    sent, or None; a place found by it is checked against the key's scope like any other."""
     address_id = form.get("address_id", "").strip()
     address = form.get("address_string", "").strip()
     if not (point or address or address_id):
@@ -172,7 +177,10 @@ def _place(
         return ""
     try:
         region = location.resolve(
-            address_id=address_id, address_string=address, key_region=principal.region_prefix
+            address_id=address_id,
+            address_string=address,
+            key_region=principal.region_prefix,
+            point=point,
         )
     except location.PlaceProblem as problem:
         problems.append((problem.field, problem.message))
@@ -226,7 +234,7 @@ def file_request(request: HttpRequest) -> Submitted:
     contact = _contact(form, problems)
     media_url = _media_url(form, problems)
     lat, lng = _point(form, problems)
-    region_code = _place(form, principal, bool(lat and lng), problems)
+    region_code = _place(form, principal, (lat, lng) if lat and lng else None, problems)
     definition = attributes_of(category)
     given, attribute_problems = answers.check(definition, answers.submitted(form))
     problems.extend(attribute_problems)

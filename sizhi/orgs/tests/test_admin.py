@@ -91,7 +91,7 @@ def test_renaming_a_region_in_admin_writes_an_audit_row(admin_client, tree):
 def test_region_code_is_read_only_once_created(admin_client, tree):
     url = reverse("admin:orgs_region_change", args=[tree.village_a.pk])
     form = admin_client.get(url).context["adminform"].form
-    assert sorted(form.fields) == ["kind", "name"]
+    assert sorted(form.fields) == ["kind", "latitude", "longitude", "name"]
     admin_client.post(url, {"code": "520327101299", "name": "临江村", "kind": "village"})
     tree.village_a.refresh_from_db()
     assert tree.village_a.code == "520327101201"
