@@ -53,11 +53,26 @@ def _problems(po: Path) -> list[str]:
             capture_output=True,
             text=True,
         ).stdout
-        ids = [
-            line for line in out.splitlines() if line.startswith("msgid ") and line != 'msgid ""'
-        ]
-        found += [f"{label}: {line[6:]}" for line in ids]
+        found += [f"{label}: {msgid}" for msgid in _msgids(out)]
     return found
+
+
+def _msgids(po_text: str) -> list[str]:
+    """The message ids of a catalogue's text, each whole (a long id is wrapped over several
+    lines after an empty ``msgid ""``), without the header's empty id."""
+    ids: list[str] = []
+    current: list[str] | None = None
+    for line in po_text.splitlines():
+        if line.startswith("msgid "):
+            current = [line[6:]]
+            ids.append("")
+        elif current is not None and line.startswith('"'):
+            current.append(line)
+        else:
+            current = None
+        if current is not None:
+            ids[-1] = "".join(part.strip()[1:-1] for part in current)
+    return [f'"{msgid}"' for msgid in ids if msgid]
 
 
 def main(fix: bool) -> int:
