@@ -6,7 +6,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from sizhi.orgs import regionio
+from sizhi.orgs import regionfile, regionio
 
 
 class RegionImportForm(forms.Form):
@@ -40,15 +40,15 @@ class RegionImportForm(forms.Form):
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]
         extension = os.path.splitext((upload.name or "").lower())[1]
-        if extension not in regionio.EXTENSIONS:
+        if extension not in regionfile.EXTENSIONS:
             raise forms.ValidationError(
                 _("不支持的文件类型，请上传 CSV 或 XLSX 文件。"), code="file_type"
             )
-        if (upload.size or 0) > regionio.MAX_FILE_BYTES:
+        if (upload.size or 0) > regionfile.MAX_FILE_BYTES:
             raise forms.ValidationError(
                 _("文件过大，上限为%(size)dMB。"),
                 code="file_size",
-                params={"size": regionio.MAX_FILE_BYTES // (1024 * 1024)},
+                params={"size": regionfile.MAX_FILE_BYTES // (1024 * 1024)},
             )
         return upload
 

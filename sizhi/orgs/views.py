@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from sizhi.core.errors import NotAllowed
-from sizhi.orgs import regionexport, regionio
+from sizhi.orgs import regionexport, regionfile, regionio
 from sizhi.orgs.actions import import_regions
 from sizhi.orgs.forms import RegionImportForm
 from sizhi.orgs.models import Region
@@ -28,7 +28,7 @@ def _require_importer(request: HttpRequest) -> None:
 @require_http_methods(["GET", "POST"])
 def region_import(request: HttpRequest) -> HttpResponse:
     _require_importer(request)
-    context: dict[str, Any] = {"max_rows": regionio.MAX_ROWS}
+    context: dict[str, Any] = {"max_rows": regionfile.MAX_ROWS}
     if request.method != "POST":
         context["form"] = RegionImportForm()
         return render(request, "orgs/region_import.html", context)

@@ -6,7 +6,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from sizhi.core.models import AuditLog
-from sizhi.orgs import regionio
+from sizhi.orgs import regionfile, regionio
 from sizhi.orgs.models import Region
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("sizhi.orgs.tests.urls_for_tests")]
@@ -142,7 +142,7 @@ def test_a_bad_upload_gives_a_clear_form_error(client, county_admin, data, messa
 
 
 def test_a_file_too_large_gives_a_form_error(client, county_admin, monkeypatch):
-    monkeypatch.setattr(regionio, "MAX_FILE_BYTES", 1024 * 1024)
+    monkeypatch.setattr(regionfile, "MAX_FILE_BYTES", 1024 * 1024)
     big = SimpleUploadedFile("regions.csv", b"x" * (1024 * 1024 + 1))
     response = login(client, county_admin).post("/regions/import/", {"file": big})
     assert response.status_code == 400

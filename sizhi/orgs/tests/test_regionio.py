@@ -8,7 +8,7 @@ from openpyxl import Workbook, load_workbook
 
 from sizhi.core.errors import NotAllowed
 from sizhi.core.models import AuditLog
-from sizhi.orgs import regionexport, regionio
+from sizhi.orgs import regionexport, regionfile, regionio
 from sizhi.orgs.actions import import_regions
 from sizhi.orgs.models import Region
 from sizhi.orgs.regionio import ImportRejected, RegionRow
@@ -219,14 +219,14 @@ def test_a_header_column_given_twice_is_reported(tree):
 
 
 def test_too_many_rows_is_refused(tree, monkeypatch):
-    monkeypatch.setattr(regionio, "MAX_ROWS", 2)
+    monkeypatch.setattr(regionfile, "MAX_ROWS", 2)
     data = csv_bytes("520327103,甲镇,镇,\n520327104,乙镇,镇,\n520327105,丙镇,镇,\n")
     assert report(data) == [(None, "", "数据行数超过上限2行，请拆分后分批导入。")]
     assert Region.objects.count() == 7
 
 
 def test_too_many_rows_given_to_the_action_directly_is_refused(tree, monkeypatch):
-    monkeypatch.setattr(regionio, "MAX_ROWS", 1)
+    monkeypatch.setattr(regionfile, "MAX_ROWS", 1)
     rows = [
         RegionRow(row=2, code="520327103", name="甲镇", kind="town"),
         RegionRow(row=3, code="520327104", name="乙镇", kind="town"),
@@ -240,7 +240,7 @@ def test_too_many_rows_given_to_the_action_directly_is_refused(tree, monkeypatch
 
 
 def test_a_file_too_large_is_refused_before_reading(tree, monkeypatch, tmp_path):
-    monkeypatch.setattr(regionio, "MAX_FILE_BYTES", 10)
+    monkeypatch.setattr(regionfile, "MAX_FILE_BYTES", 10)
     path = tmp_path / "regions.csv"
     path.write_bytes(csv_bytes("520327103,甲镇,镇,\n"))
     assert [(p.row, p.message) for p in regionio.read_path(path).problems] == [
