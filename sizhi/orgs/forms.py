@@ -6,7 +6,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from sizhi.orgs import regionfile, regionio
+from sizhi.orgs import regionfile
 
 
 class RegionImportForm(forms.Form):
