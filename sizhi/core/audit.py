@@ -28,6 +28,9 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     }
 
 
+REASON_LENGTH = AuditLog._meta.get_field("reason").max_length or 200
+
+
 def record(
     *,
     actor: Any,
@@ -37,7 +40,8 @@ def record(
     changes: Mapping[str, Any] | None = None,
     reason: str = "",
 ) -> AuditLog:
-    """Append one audit row. ``actor`` None means the system (imports, sweeps, the demo)."""
+    """Append one audit row. ``actor`` None means the system (imports, sweeps, the demo).
+    A long ``reason`` is cut to the column (the full text stays on the object's own event)."""
     return AuditLog.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
@@ -46,6 +50,6 @@ def record(
         object_repr=str(obj)[:200] if obj is not None else "",
         region_code=region_code or getattr(obj, "region_code", "") or "",
         changes={k: _jsonable(v) for k, v in (changes or {}).items()},
-        reason=reason,
+        reason=reason[:REASON_LENGTH],
         ip=current_ip(),
     )

@@ -68,3 +68,11 @@ def test_the_guard_is_back_after_a_purge(tree):
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditLog.objects.filter(pk=row.pk).delete()
     assert AuditLog.objects.filter(pk=row.pk).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_long_reason_is_cut_to_the_column_not_refused(tree):
+    # PostgreSQL refuses a value longer than the column; the action must not fail for it.
+    row = audit.record(actor=None, action="motion.note", obj=tree.village_a, reason="理" * 300)
+    row.refresh_from_db()
+    assert row.reason == "理" * 200
