@@ -11,6 +11,7 @@ from sizhi.cases.api import router as cases_router
 from sizhi.cases.api_attachments import router as case_files_router
 from sizhi.core.api.base import SizhiAPI
 from sizhi.deliberation.api import router as motions_router
+from sizhi.deliberation.api_files import router as motion_files_router
 from sizhi.deliberation.api_meetings import router as meetings_router
 from sizhi.deliberation.api_publicity import router as publicity_router
 from sizhi.residents.api import router as persons_router
@@ -38,6 +39,7 @@ api.add_decorator(idempotent, mode="operation")
 api.add_router("/v1/", cases_router)
 api.add_router("/v1/", case_files_router)
 api.add_router("/v1/", motions_router)
+api.add_router("/v1/", motion_files_router)
 api.add_router("/v1/", meetings_router)
 api.add_router("/v1/", publicity_router)
 api.add_router("/v1/", persons_router)

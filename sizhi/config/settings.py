@@ -169,6 +169,9 @@ SIZHI_INTAKE_PER_IP_PER_HOUR = env_int("SIZHI_INTAKE_PER_IP_PER_HOUR", 20)
 SIZHI_MAX_ATTACHMENT_BYTES = env_int("SIZHI_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 # How many files one case may hold in all (those filed with it and those added later).
 SIZHI_MAX_CASE_ATTACHMENTS = env_int("SIZHI_MAX_CASE_ATTACHMENTS", 30)
+# How many files one motion may hold in all (the proposal's, progress photos, those added
+# later); only adding files later is refused past it.
+SIZHI_MAX_MOTION_ATTACHMENTS = env_int("SIZHI_MAX_MOTION_ATTACHMENTS", 30)
 # Open311 requests that send only lat/long are filed under the township, village or group
 # whose reference point is nearest, if one lies within this many metres.
 SIZHI_OPEN311_POINT_RADIUS_M = env_int("SIZHI_OPEN311_POINT_RADIUS_M", 3000)

@@ -165,6 +165,15 @@ class ProgressForm(forms.Form):
     )
 
 
+class AttachForm(forms.Form):
+    """Files added to the motion later: the scan of a meeting's minutes, a revised plan."""
+
+    attachments = MultipleFileField(
+        label=_("文件"), required=False, help_text=_("图片或 PDF，一次最多5个。")
+    )
+    note = _text(_("说明"), 2000)
+
+
 class ResultForm(forms.Form):
     text = _text(_("实施结果"), 5000, rows=5)
 

@@ -1,5 +1,5 @@
 """The motion page with one view per step (each parses its form, calls one action and comes back
-to the page with a message), objections and their answers, progress photos, the convener's
+to the page with a message), objections and their answers, the motion's files, the convener's
 desk and the filtered list of motions."""
 
 from collections.abc import Callable, Mapping
@@ -8,7 +8,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,11 +18,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from sizhi.core.errors import NotFound
 from sizhi.deliberation import actions, queries, queries_pages
 from sizhi.deliberation.access import may
+from sizhi.deliberation.attachments import file_response
 from sizhi.deliberation.forms import (
     AmendForm,
     AnswerForm,
+    AttachForm,
     CommentForm,
     EmptyForm,
     ImplementForm,
@@ -184,6 +186,16 @@ STEPS: tuple[Step, ...] = (
         _("已添加备注。"),
         _("添加备注"),
     ),
+    Step(
+        "attach",
+        AttachForm,
+        lambda m, d, u: actions.attach_to_motion(
+            motion_id=m, uploads=d["attachments"], note=d["note"], actor=u
+        ),
+        _("已上传附件。"),
+        _("上传"),
+        {"uploads": "attachments"},
+    ),
 )
 BY_NAME = {step.name: step for step in STEPS}
 # Steps taken at a meeting: the motion page links to scheduling one.
@@ -202,9 +214,7 @@ def _new_form(step: Step, motion: Motion, data: Any = None, files: Any = None) -
         initial = {"title": motion.title, "body": motion.body}
     elif step.name == "publish_resolution":
         initial = {"text": motion.resolution}
-    if step.form is ProgressForm:
-        return ProgressForm(data, files, auto_id=f"{step.name}-%s")
-    return step.form(data, initial=initial, auto_id=f"{step.name}-%s")
+    return step.form(data, files, initial=initial, auto_id=f"{step.name}-%s")
 
 
 def render_motion(
@@ -350,19 +360,9 @@ def attachment(request: HttpRequest, motion_id: int, attachment_id: int) -> File
     """A photo or document of a motion the user may see: images and PDFs inline, sandboxed."""
     found_file = found(lambda: queries_pages.attachment_of(request.user, motion_id, attachment_id))
     try:
-        handle = found_file.file.open("rb")
-    except (OSError, ValidationError) as exc:
+        return file_response(found_file)
+    except NotFound as exc:
         raise Http404 from exc
-    response = FileResponse(
-        handle,
-        content_type=found_file.content_type or "application/octet-stream",
-        as_attachment=not found_file.content_type.startswith(("image/", "application/pdf")),
-        filename=found_file.name,
-    )
-    if found_file.content_type.startswith("image/"):
-        response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # -- The convener's desk and the list -------------------------------------------------------------

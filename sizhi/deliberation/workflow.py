@@ -134,6 +134,9 @@ TRANSITIONS = table(
         ),
         _t("close", {S.RESULT_PUBLISHED}, S.CLOSED, "deliberation.manage", _("办结")),
         _t("add_note", OPEN_STATES, "", "deliberation.manage", _("备注")),
+        # A document or photo added later (the minutes' scan, a revised plan): in any state but
+        # the final ones, by those who run the motion.
+        _t("attach", OPEN_STATES | {S.DRAFT}, "", "deliberation.manage", _("上传附件")),
     ]
 )
 

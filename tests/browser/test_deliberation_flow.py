@@ -1,7 +1,8 @@
 """四议两公开 end to end on a 360 px phone with JavaScript switched off: a resident proposes a
 motion from the group's page; the convener admits it, ends the appraisal early with a reason,
-has it reviewed at a recorded meeting of the group's party branch, voted by roll call at a
-meeting of the council, publishes the resolution and prints the notice. Screenshots land in
+has it reviewed at a recorded meeting of the group's party branch, adds the scan of its minutes
+to the motion, has it voted by roll call at a meeting of the council, publishes the resolution
+and prints the notice. Screenshots land in
 test-artifacts/screenshots/deliberation-*.png."""
 
 from collections.abc import Callable, Iterator
@@ -14,7 +15,7 @@ from playwright.sync_api import expect
 
 from sizhi.deliberation.models import Ballot, Meeting, Motion, Publication
 from sizhi.deliberation.tests.conftest import bodies  # noqa: F401 - the fixture
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, png
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("purge_audit")]
 
@@ -188,6 +189,24 @@ def test_a_resident_proposal_is_appraised_reviewed_resolved_and_published(
     page.get_by_role("button", name="结束表决").click()
     expect(page.get_by_role("status")).to_have_text("表决结束：通过。")
     page.get_by_role("link", name="安装组内太阳能路灯").first.click()
+
+    # The convener adds the scan of the branch meeting's minutes to the motion.
+    step = open_step(page, "上传附件")
+    step.get_by_label("文件").set_input_files(
+        files=[{"name": "支部审议记录.png", "mimeType": "image/png", "buffer": png(160, 100)}]
+    )
+    step.get_by_label("说明").fill("一组党支部审议会议记录扫描件")
+    fits(page)
+    snap("motion-attach-form-360")
+    step.get_by_role("button", name="上传").click()
+    expect(page.get_by_role("status")).to_have_text("已上传附件。")
+    expect(page.locator("#motion-state")).to_have_text("审议中")
+    scan = page.locator("ul.attachments li")
+    expect(scan).to_contain_text("支部审议记录.png")
+    expect(scan.get_by_role("img", name="支部审议记录.png")).to_be_visible()
+    expect(page.locator(".desk-timeline")).to_contain_text("一组党支部审议会议记录扫描件")
+    fits(page)
+    snap("motion-attached-360")
 
     # ④ The council votes by roll call: four for, one against.
     hold_meeting(page, "一组议事会", "一组议事会表决会", "5", "逐人记名表决。")

@@ -1,8 +1,8 @@
 """A small county for the property-based requests: the shared region tree, a council with its
-members, motions in several states (one with its resolution made public, an objection to it
-and a progress report with a photo), a held meeting with an open ballot, a topic, cases and
-persons; and a county admin's token with every scope. Built with the factories and the
-actions, in the test's own transaction."""
+members, motions in several states (one with its resolution made public, an objection to it,
+a progress report with a photo and a file added later), a held meeting with an open ballot, a
+topic, cases and persons; and a county admin's token with every scope. Built with the
+factories and the actions, in the test's own transaction."""
 
 import datetime as dt
 from collections.abc import Iterator
@@ -104,6 +104,10 @@ def world(tree: Any, county_admin: Any, settings: Any, in_process_requests: None
     case = CaseFactory.create(region=tree.group_a1, category=category, state="in_progress")
     png = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     attachment = case_actions.attach_files(case_id=case.pk, uploads=[png], actor=county_admin)[0]
+    scan = SimpleUploadedFile("minutes.pdf", b"%PDF-1.7\n" + b"0" * 64)
+    motion_file = actions.attach_to_motion(
+        motion_id=published.pk, uploads=[scan], actor=county_admin
+    )[0]
     return World(
         secret=issue(county_admin, scopes=tuple(SCOPES)),
         ids={
@@ -115,5 +119,6 @@ def world(tree: Any, county_admin: Any, settings: Any, in_process_requests: None
             "person_id": tree.person_a1.pk,
             "number": case.number,
             "attachment_id": attachment.pk,
+            "file_id": motion_file.pk,  # of the motion under motion_id
         },
     )

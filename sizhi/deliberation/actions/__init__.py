@@ -8,6 +8,7 @@ from sizhi.deliberation.actions.ballots import (
     record_votes,
 )
 from sizhi.deliberation.actions.base import transition_motion
+from sizhi.deliberation.actions.files import attach_to_motion
 from sizhi.deliberation.actions.meetings import open_ballot, record_attendance, schedule_meeting
 from sizhi.deliberation.actions.proposing import (
     admit_motion,
@@ -38,6 +39,7 @@ __all__ = [
     "admit_motion",
     "amend_motion",
     "answer_objection",
+    "attach_to_motion",
     "cast_vote",
     "close_ballot",
     "close_motion",

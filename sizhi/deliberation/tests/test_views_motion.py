@@ -94,6 +94,7 @@ def test_the_convener_sees_the_steps_of_a_manager(client, bodies, resident):
         "admit",
         "reject",
         "add_note",
+        "attach",
     ]
     assert f'action="/deliberation/motions/{motion.pk}/admit/"' in _html(response)
 
