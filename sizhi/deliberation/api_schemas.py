@@ -12,6 +12,7 @@ from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
 
 from sizhi.core.api.types import IsoDate, IsoDateTime, RowId
 from sizhi.core.pii import mask_name
+from sizhi.deliberation import rules
 from sizhi.deliberation.models import (
     Area,
     Ballot,
@@ -166,6 +167,37 @@ class StancesOut(Schema):
     total: int
 
 
+class ShareOut(Schema):
+    """num/den of a base: "more than" when strict, else "at least"."""
+
+    num: int = Field(ge=0)
+    den: int = Field(ge=1)
+    strict: bool
+
+
+class RuleParamsOut(Schema):
+    """The quorum and majority rule a ballot applies, in numbers."""
+
+    quorum_persons: ShareOut = Field(
+        description="The share of the persons expected (应到) who must be present."
+    )
+    quorum_households: ShareOut | None = Field(
+        description="Or the share of the households expected that must be represented; "
+        "null when the body has no such alternative."
+    )
+    pass_share: ShareOut = Field(
+        description="The share of yes votes that passes, of the base that majority_of names."
+    )
+    majority_of: Literal["present", "expected"] = Field(
+        description="The base of pass_share: the persons present or all expected."
+    )
+    notice_days: int = Field(ge=0, description="Whole days of notice a meeting of the body needs.")
+
+
+BALLOT_RULE_DOC = "The quorum and majority rule applied, in words in the language of the request."
+BALLOT_RULE_PARAMS_DOC = "The rule in numbers; null for a ballot opened before they were kept."
+
+
 class BallotSummaryOut(Schema):
     id: int
     meeting_id: int
@@ -175,7 +207,8 @@ class BallotSummaryOut(Schema):
     no: int
     abstain: int
     outcome: str = Field(description='"" while the ballot is open.')
-    rule: str
+    rule: str = Field(description=BALLOT_RULE_DOC)
+    rule_params: RuleParamsOut | None = Field(description=BALLOT_RULE_PARAMS_DOC)
     is_advisory: bool
     opened_at: dt.datetime
     closed_at: dt.datetime | None
@@ -311,6 +344,14 @@ def motion_summary(motion: Motion) -> dict[str, Any]:
     }
 
 
+def rule_params_out(ballot: Ballot) -> RuleParamsOut | None:
+    """The ballot's rule in numbers (checked: bad stored parameters raise), if it has one."""
+    if not ballot.rule_params:
+        return None
+    rule = rules.rule_from_params(ballot.rule_params)
+    return RuleParamsOut.model_validate(rules.rule_params(rule))
+
+
 def ballot_summary(ballot: Ballot) -> BallotSummaryOut:
     return BallotSummaryOut(
         id=ballot.pk,
@@ -321,7 +362,8 @@ def ballot_summary(ballot: Ballot) -> BallotSummaryOut:
         no=ballot.no,
         abstain=ballot.abstain,
         outcome=ballot.outcome,
-        rule=ballot.rule,
+        rule=ballot.rule_text,
+        rule_params=rule_params_out(ballot),
         is_advisory=ballot.is_advisory,
         opened_at=ballot.opened_at,
         closed_at=ballot.closed_at,

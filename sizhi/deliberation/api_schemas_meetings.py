@@ -7,11 +7,15 @@ from ninja import Field, Schema
 
 from sizhi.core.api.types import IsoDateTime, RowId
 from sizhi.deliberation.api_schemas import (
+    BALLOT_RULE_DOC,
+    BALLOT_RULE_PARAMS_DOC,
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     BodyRef,
+    RuleParamsOut,
     Strict,
     body_ref,
+    rule_params_out,
 )
 from sizhi.deliberation.models import Meeting, Method
 from sizhi.deliberation.queries_pages import BallotView, MeetingView
@@ -159,7 +163,8 @@ class BallotOut(Schema):
     no: int
     abstain: int
     outcome: str = Field(description='"" while open; passed, failed or no_quorum.')
-    rule: str = Field(description="The quorum and majority rule applied.")
+    rule: str = Field(description=BALLOT_RULE_DOC)
+    rule_params: RuleParamsOut | None = Field(description=BALLOT_RULE_PARAMS_DOC)
     is_advisory: bool
     voters: list[VoterOut] = Field(
         description="A roll call's electorate with each recorded choice (empty otherwise)."
@@ -228,7 +233,8 @@ def ballot_out(view: BallotView) -> BallotOut:
         no=ballot.no,
         abstain=ballot.abstain,
         outcome=ballot.outcome,
-        rule=ballot.rule,
+        rule=ballot.rule_text,
+        rule_params=rule_params_out(ballot),
         is_advisory=ballot.is_advisory,
         voters=[
             VoterOut(person_id=v.person_id, name=v.name, role=v.role, choice=v.choice)

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sizhi.core.regioncode import within_q
+from sizhi.deliberation import rules
 from sizhi.deliberation.workflow import MotionState
 from sizhi.orgs.models import Region, Unit, scope_prefixes
 from sizhi.residents.models import Person
@@ -388,7 +389,12 @@ class Ballot(models.Model):
     outcome = models.CharField(
         _("结果"), max_length=12, choices=Outcome.choices, default=Outcome.OPEN, blank=True
     )
+    # The rule in words, in the site's language when the ballot was opened (the record as
+    # written); shown only for ballots without ``rule_params`` (opened before they were kept).
     rule = models.CharField(_("适用规则"), max_length=200, blank=True)
+    # The rule applied (rules.rule_params of the body's BodyRule when the ballot was opened),
+    # described in the reader's language when shown: see ``rule_text``.
+    rule_params = models.JSONField(_("适用规则参数"), default=dict, blank=True)
     is_advisory = models.BooleanField(_("仅为建议性决议"), default=False)
 
     class Meta:
@@ -403,6 +409,11 @@ class Ballot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.motion} · {self.get_purpose_display()}"
+
+    @property
+    def rule_text(self) -> str:
+        """The rule applied, in the active language (the stored words for older ballots)."""
+        return rules.rule_text(self.rule_params, self.rule)
 
 
 class Choice(models.TextChoices):

@@ -314,14 +314,20 @@ class PopoloExport:
         )
 
     def _applied_rules(self, motion_ids: list[int]) -> dict[int, str]:
-        """The rule the latest closed vote of each motion applied (one query)."""
+        """The rule the latest closed vote of each motion applied, in the reader's language
+        (the stored words for a ballot without parameters; one query)."""
         rows = (
             Ballot.objects.filter(motion_id__in=motion_ids, purpose=AgendaItem.Purpose.VOTE)
             .exclude(outcome=Outcome.OPEN)
             .order_by("motion_id", "closed_at", "pk")
-            .values_list("motion_id", "rule")
+            .values_list("motion_id", "rule", "rule_params")
         )
-        return {motion_id: rule for motion_id, rule in rows if rule}
+        applied: dict[int, str] = {}
+        for motion_id, words, params in rows:
+            text = rules.rule_text(params, words)
+            if text:
+                applied[motion_id] = text
+        return applied
 
     def _creators(self, user_ids: list[int]) -> dict[int, int]:
         """user id → person id of the proposers who sit on an exported body (one query)."""

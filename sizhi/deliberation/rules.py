@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 # Kinds of units that deliberate or decide (values of orgs.UnitKind).
 COUNCIL = "council"
@@ -150,15 +151,88 @@ def outcome(rule: BodyRule, tally: Tally) -> str:
 
 
 def describe(rule: BodyRule) -> str:
-    """The rule in words, stored with each ballot so the record says what was applied."""
+    """The rule in words, in the active language (a ballot keeps ``rule_params``)."""
     quorum = _("到会%(share)s应到人数") % {"share": rule.quorum_persons.describe()}
     if rule.quorum_households is not None:
         quorum += _("，或到会户代表%(share)s应到户数") % {
             "share": rule.quorum_households.describe()
         }
-    base = _("到会人数") if rule.majority_of == "present" else _("应到人数")
+    # "应到人数" also heads a column ("Expected"); here it is what the yes votes are counted of.
+    base = _("到会人数") if rule.majority_of == "present" else pgettext("vote base", "应到人数")
     passing = _("赞成票%(share)s%(base)s") % {"share": rule.pass_share.describe(), "base": base}
-    return f"{quorum}；{passing}"
+    return _("%(quorum)s；%(passing)s") % {"quorum": quorum, "passing": passing}
+
+
+# -- A rule as stored with a ballot ----------------------------------------------------------------
+
+SHARE_KEYS = ("num", "den", "strict")
+RULE_KEYS = ("quorum_persons", "quorum_households", "pass_share", "majority_of", "notice_days")
+MAJORITY_BASES = ("present", "expected")
+
+
+class RuleParamsError(ValueError):
+    """Stored rule parameters that do not describe a rule."""
+
+
+def _share_params(share: Share) -> dict[str, Any]:
+    return {"num": share.num, "den": share.den, "strict": share.strict}
+
+
+def rule_params(rule: BodyRule) -> dict[str, Any]:
+    """The rule as plain JSON, exact (integers and booleans only), for ``Ballot.rule_params``:
+    ``{"quorum_persons": {"num": 1, "den": 2, "strict": true}, "quorum_households": null,
+    "pass_share": {...}, "majority_of": "present", "notice_days": 0}``."""
+    households = rule.quorum_households
+    return {
+        "quorum_persons": _share_params(rule.quorum_persons),
+        "quorum_households": None if households is None else _share_params(households),
+        "pass_share": _share_params(rule.pass_share),
+        "majority_of": rule.majority_of,
+        "notice_days": rule.notice_days,
+    }
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _share_from(key: str, value: Any) -> Share:
+    if not isinstance(value, Mapping) or sorted(value) != sorted(SHARE_KEYS):
+        raise RuleParamsError(f"{key}: expected an object with keys num, den, strict: {value!r}")
+    num, den, strict = value["num"], value["den"], value["strict"]
+    if not (_is_int(num) and _is_int(den) and 0 <= num <= den and den > 0):
+        raise RuleParamsError(f"{key}: expected integers 0 <= num <= den, den > 0: {value!r}")
+    if not isinstance(strict, bool):
+        raise RuleParamsError(f"{key}: strict must be true or false: {value!r}")
+    return Share(num, den, strict)
+
+
+def rule_from_params(params: Any) -> BodyRule:
+    """The rule ``rule_params`` stored; ``RuleParamsError`` names what is wrong with it."""
+    if not isinstance(params, Mapping) or sorted(params) != sorted(RULE_KEYS):
+        shown = sorted(params) if isinstance(params, Mapping) else params
+        raise RuleParamsError(f"expected the keys {', '.join(RULE_KEYS)}: {shown!r}")
+    households = params["quorum_households"]
+    majority_of, notice_days = params["majority_of"], params["notice_days"]
+    if majority_of not in MAJORITY_BASES:
+        raise RuleParamsError(f"majority_of: expected present or expected: {majority_of!r}")
+    if not _is_int(notice_days) or notice_days < 0:
+        raise RuleParamsError(f"notice_days: expected a whole number >= 0: {notice_days!r}")
+    return BodyRule(
+        quorum_persons=_share_from("quorum_persons", params["quorum_persons"]),
+        quorum_households=None
+        if households is None
+        else _share_from("quorum_households", households),
+        pass_share=_share_from("pass_share", params["pass_share"]),
+        majority_of=majority_of,
+        notice_days=notice_days,
+    )
+
+
+def rule_text(params: Any, stored: str) -> str:
+    """A ballot's rule in the active language: described from its parameters when it has
+    them, else the words stored with it (ballots opened before parameters were kept)."""
+    return describe(rule_from_params(params)) if params else stored
 
 
 def tally_errors(tally: Tally) -> list[str]:

@@ -5,6 +5,8 @@ database). Attendance and votes are drawn for the outcome the plan wants, then c
 import datetime as dt
 import random
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 from sizhi.deliberation import rules
 from sizhi.demo.motionswalk import BallotPlan, MeetingPlan, tally_outcome
@@ -39,7 +41,12 @@ class Body:
 @dataclass(frozen=True)
 class RuleInfo:
     rule: rules.BodyRule
-    text: str  # rules.describe(rule), stored with each ballot
+    text: str  # rules.describe(rule) in the site's language, the words each ballot keeps
+
+    @cached_property
+    def params(self) -> dict[str, Any]:
+        """rules.rule_params(rule), stored with each ballot (shared: never changed)."""
+        return rules.rule_params(self.rule)
 
 
 def _fewest(share: rules.Share, whole: int) -> int:
@@ -103,6 +110,7 @@ def cast(
         method=method,
         opened_at=opened_at,
         rule=info.text,
+        rule_params=info.params,
         is_advisory=advisory,
         recorded_by=recorder,
     )
@@ -145,5 +153,6 @@ def open_only(
         method=method,
         opened_at=opened_at,
         rule=info.text,
+        rule_params=info.params,
         is_advisory=advisory,
     )

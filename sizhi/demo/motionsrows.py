@@ -245,6 +245,7 @@ def _write_ballots(plans: list[MotionPlan], meetings: dict[int, int]) -> tuple[d
                 "abstain": b.abstain,
                 "outcome": b.outcome,
                 "rule": b.rule,
+                "rule_params": b.rule_params,
                 "is_advisory": b.is_advisory,
             }
             for plan, b in pairs

@@ -61,6 +61,7 @@ class BallotPlan:
     method: str
     opened_at: dt.datetime
     rule: str
+    rule_params: dict[str, Any]
     is_advisory: bool = False
     closed_at: dt.datetime | None = None
     yes: int = 0

@@ -168,7 +168,11 @@ def close_ballot(
     ballot = _ballot_for_update(ballot_id, actor)
     _manage_body(ballot.meeting.body, actor)
     motion = load_for_update(ballot.motion_id)
-    rule = config.body_rule(ballot.meeting.body.kind)
+    # The rule the ballot was opened under (the body's current one for older ballots).
+    if ballot.rule_params:
+        rule = rules.rule_from_params(ballot.rule_params)
+    else:
+        rule = config.body_rule(ballot.meeting.body.kind)
     tally = tally_of(ballot)
     problems = rules.tally_errors(tally)
     if problems:

@@ -315,6 +315,7 @@ def open_ballot(
                 method=method,
                 opened_at=now,
                 rule=recorded(rules.describe, rule),
+                rule_params=rules.rule_params(rule),
                 is_advisory=advisory,
             )
     except IntegrityError:

@@ -101,11 +101,11 @@ def test_the_export_speaks_the_readers_language(township, client):
     document = json.loads(b"".join(response.streaming_content))
     motions = {m["id"]: m for m in document["motions"]}
     # Undecided: the deciding body's rule in the reader's language. Decided: the rule the
-    # ballot recorded, in the language it was recorded in.
+    # deciding vote applied, also in the reader's language.
     undecided = motions[f"motion/{township.motions['appraising'].pk}"]["requirement"]
     assert undecided.startswith("present: more than one half of those expected")
     decided = motions[f"motion/{township.motions['closed'].pk}"]["requirement"]
-    assert decided.startswith("到会超过二分之一应到人数")
+    assert decided.startswith("present: more than one half of those expected; yes votes: ")
     labels = {m["role"]: m["label"] for m in document["memberships"]}
     assert labels["convener"] == "Convener"
 
