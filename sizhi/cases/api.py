@@ -48,6 +48,13 @@ from sizhi.orgs import queries as org_queries
 
 READ, WRITE = "cases:read", "cases:write"
 
+
+def _no_place_near() -> str:
+    return _("该坐标附近%(metres)d米内没有本县已知的乡镇、村或村民小组，请填写 region_code。") % {
+        "metres": settings.SIZHI_POINT_RADIUS_M
+    }
+
+
 router = Router(tags=["cases"])
 
 
@@ -105,10 +112,18 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status:
     case's number and tracking code; 200 when an earlier case came back (a double submit, or
     a repeat of an open matter of the same caller)."""
     principal = writer(request)
-    if payload.region_code and not principal.covers(payload.region_code):
+    fields = payload.model_dump()
+    point = (fields["latitude"], fields["longitude"])
+    if not fields["region_code"] and None not in point:
+        # Only a point: the place whose reference point is nearest (as for Open311).
+        near = queries.region_near(*point)
+        if near is None:
+            raise Invalid(fields={"region_code": [_no_place_near()]})
+        fields["region_code"] = near.code
+    if fields["region_code"] and not principal.covers(fields["region_code"]):
         raise Invalid(fields={"region_code": [_("该地点不在此令牌的区域范围内。")]})
     submitted = actions.submit_case(
-        **payload.model_dump(),
+        **fields,
         actor=principal.user,
         # A token's requests come from the system that holds it, not from the resident: only
         # the signed-in site user's own address counts towards the per-address limit.

@@ -77,7 +77,12 @@ class CaseIn(Strict):
     category_id: RowId = Field(description="A second-level category (see GET /categories).")
     title: str
     description: str
-    region_code: str = Field(description="The township, village or group where it happened.")
+    region_code: str = Field(
+        "",
+        description="The township, village or group where it happened. May be left out when "
+        "latitude and longitude are given: the place whose reference point is nearest (within "
+        "SIZHI_POINT_RADIUS_M) is taken.",
+    )
     urgency: Urgency = Urgency.NORMAL
     petition_class: PetitionClassChoice = Field(
         "", description="Required for a petition (kind petition), empty for any other kind."

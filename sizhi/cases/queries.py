@@ -4,6 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -20,6 +21,8 @@ from sizhi.cases.workflow import OPEN_STATES, TRANSITIONS, transition_of
 from sizhi.core.errors import InvalidState, NotFound
 from sizhi.core.pii import mask_name, mask_phone
 from sizhi.core.regioncode import within_q
+from sizhi.orgs.models import Region
+from sizhi.orgs.queries import nearest_region
 
 PAGE_SIZE = 50
 ACTIVE_CLOCKS = (ClockState.RUNNING, ClockState.PAUSED)
@@ -283,3 +286,14 @@ def case_refs_for(user: Any, case_ids: list[int]) -> dict[int, CaseRef]:
         .values_list("pk", "number", "region_code", "is_confidential")
     )
     return {pk: CaseRef(pk, number, code, secret) for pk, number, code, secret in rows}
+
+
+def region_near(latitude: Any, longitude: Any) -> Region | None:
+    """The county's township, village or group whose reference point is nearest to the point,
+    within SIZHI_POINT_RADIUS_M; None when none is (or the point is not a valid one)."""
+    return nearest_region(
+        latitude,
+        longitude,
+        within=str(settings.SIZHI_COUNTY_CODE),
+        radius_m=int(settings.SIZHI_POINT_RADIUS_M),
+    )

@@ -172,9 +172,9 @@ SIZHI_MAX_CASE_ATTACHMENTS = env_int("SIZHI_MAX_CASE_ATTACHMENTS", 30)
 # How many files one motion may hold in all (the proposal's, progress photos, those added
 # later); only adding files later is refused past it.
 SIZHI_MAX_MOTION_ATTACHMENTS = env_int("SIZHI_MAX_MOTION_ATTACHMENTS", 30)
-# Open311 requests that send only lat/long are filed under the township, village or group
-# whose reference point is nearest, if one lies within this many metres.
-SIZHI_OPEN311_POINT_RADIUS_M = env_int("SIZHI_OPEN311_POINT_RADIUS_M", 3000)
+# A case that comes with only lat/long (Open311, the API) is filed under the township,
+# village or group whose reference point is nearest, if one lies within this many metres.
+SIZHI_POINT_RADIUS_M = env_int("SIZHI_POINT_RADIUS_M", 3000)
 # The JSON API (/api/v1/): the largest request body, the requests per minute of one token (or
 # signed-in user), and how long the answer to an Idempotency-Key is kept.
 SIZHI_API_MAX_BODY_BYTES = env_int("SIZHI_API_MAX_BODY_BYTES", 64 * 1024)
@@ -188,6 +188,9 @@ SIZHI_PUBLICATION_LISTENERS = ["sizhi.bridges.agenda.on_publication"]
 SIZHI_EVENT_LISTENERS = ["sizhi.webhooks.listeners.on_event"]
 # Webhooks may be posted to loopback and private addresses (docs/api-webhooks.md).
 SIZHI_WEBHOOK_ALLOW_PRIVATE = env_bool("SIZHI_WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
+# Days a finished webhook delivery (delivered, failed or withheld) is kept after its last
+# attempt before `sizhi prune_webhook_deliveries` deletes it (docs/api-webhooks.md).
+SIZHI_WEBHOOK_KEEP_DAYS = env_int("SIZHI_WEBHOOK_KEEP_DAYS", 30)
 
 LOGGING = {
     "version": 1,

@@ -8,7 +8,7 @@ In this order:
   named there, each below the one before (``进化镇临江村一组``, or ``临江村三组`` when the
   village's name is unique in the county);
 - otherwise the point ``lat``/``long``: the township, village or group of the county whose
-  reference point is nearest, within ``SIZHI_OPEN311_POINT_RADIUS_M`` metres (regions carry a
+  reference point is nearest, within ``SIZHI_POINT_RADIUS_M`` metres (regions carry a
   reference point, not a boundary, so this is the nearest known place, not the one the point
   lies in);
 - otherwise the key's own region scope, when it is below the county (a township's app).
@@ -24,9 +24,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from sizhi.cases.open311.params import jurisdiction
+from sizhi.cases.queries import region_near
 from sizhi.core.regioncode import LEVEL_LENGTHS, is_valid, within_q
 from sizhi.orgs.models import Region
-from sizhi.orgs.queries import nearest_region
 
 NOT_PINPOINTED = "#NOTPINPOINTED#"
 NAME_ENDINGS = frozenset("镇乡道村区组会")  # 镇 乡 街道 村 社区 组 居委会
@@ -113,9 +113,7 @@ def by_point(point: tuple[str, str] | None) -> Region | None:
     coordinates = _coordinates(point)
     if coordinates is None:
         return None
-    return nearest_region(
-        *coordinates, within=jurisdiction(), radius_m=settings.SIZHI_OPEN311_POINT_RADIUS_M
-    )
+    return region_near(*coordinates)
 
 
 def _unplaced(coordinates: tuple[Decimal, Decimal] | None) -> PlaceProblem:
@@ -130,7 +128,7 @@ def _unplaced(coordinates: tuple[Decimal, Decimal] | None) -> PlaceProblem:
                 "该坐标附近%(metres)d米内没有本县已知的乡镇、村或村民小组：请核对 lat 和 long，"
                 "或在 address_id 中填写乡镇、村或村民小组的区划代码。"
             )
-            % {"metres": settings.SIZHI_OPEN311_POINT_RADIUS_M},
+            % {"metres": settings.SIZHI_POINT_RADIUS_M},
         )
     # Without reference points in the county a point can place nothing: ask for a name or code.
     return PlaceProblem(

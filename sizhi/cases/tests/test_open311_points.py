@@ -82,14 +82,14 @@ def test_a_point_near_no_known_place_is_400_and_nothing_is_stored(key: str, fmt:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_the_radius_comes_from_the_setting(key: str, fmt: str) -> None:
     body = point_only(key, "27.914000", "107.712000")  # about 222 m north of group A1
-    with override_settings(SIZHI_OPEN311_POINT_RADIUS_M=200):
+    with override_settings(SIZHI_POINT_RADIUS_M=200):
         status, errors = refused(fmt, body)
     assert (status, len(errors), errors[0][1].startswith("lat: 该坐标附近200米内")) == (
         400,
         1,
         True,
     )
-    with override_settings(SIZHI_OPEN311_POINT_RADIUS_M=250):
+    with override_settings(SIZHI_POINT_RADIUS_M=250):
         assert post(fmt, body).status_code == 200
     assert Case.objects.get().region_code == GROUP_A1
 
