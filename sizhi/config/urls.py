@@ -8,6 +8,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("accounts/webhooks/", include("sizhi.webhooks.urls")),
     path("accounts/", include("sizhi.accounts.urls")),
     path("regions/", include("sizhi.orgs.urls")),
     path("appeal/", include("sizhi.cases.urls_public")),

@@ -1,17 +1,20 @@
 """Every change to webhooks: subscriptions made, stopped, started and given a new secret;
-deliveries queued for an event and queued again when their next attempt is due.
+deliveries queued for an event (sizhi.webhooks.fanout, re-exported here), queued again when
+their next attempt is due or when their owner sends them again, and deleted when old.
 
 Posting happens only in the task worker (sizhi.webhooks.tasks), never in the request that
 caused the event. See docs/adr/0010-webhooks.md.
 """
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +24,10 @@ from sizhi.core import audit
 from sizhi.core.errors import Invalid, InvalidState, NotFound
 from sizhi.core.regioncode import is_valid
 from sizhi.deliberation.workflow import TRANSITIONS as MOTION_TRANSITIONS
+
+# Re-exported: the listener and the ADR name them as actions.
+from sizhi.webhooks.fanout import queue_batch_deliveries as queue_batch_deliveries
+from sizhi.webhooks.fanout import queue_deliveries as queue_deliveries
 from sizhi.webhooks.models import (
     Delivery,
     DeliveryState,
@@ -28,20 +35,19 @@ from sizhi.webhooks.models import (
     EventKind,
     Subscription,
 )
-from sizhi.webhooks.queries import (
-    chunks,
-    event_facts,
-    events_facts,
-    matching_subscriptions,
-    usable_subscribers,
-    visible_object_ids,
-)
+from sizhi.webhooks.queries import owner_reach
 from sizhi.webhooks.signing import VISIBLE_LENGTH, new_salt, secret_of
 from sizhi.webhooks.targets import TargetError, check_url
 from sizhi.webhooks.tasks import LEASE, MAX_ATTEMPTS, deliver_webhook
 
 MAX_ACTIVE_SUBSCRIPTIONS = 20  # per owner
 REQUEUE_BATCH = 1000
+# Rows deleted per statement by the prune, as for Idempotency-Key answers
+# (sizhi.accounts.actions.PRUNE_BATCH): a large backlog never holds a lock for long.
+PRUNE_BATCH = 5000
+# A delivery in one of these states is done: it may be sent again by hand, or deleted when old.
+RESENDABLE = (DeliveryState.FAILED, DeliveryState.WITHHELD)
+FINISHED = (DeliveryState.DELIVERED, *RESENDABLE)
 TRANSITIONS_OF = {EventKind.CASE: CASE_TRANSITIONS, EventKind.MOTION: MOTION_TRANSITIONS}
 
 
@@ -122,6 +128,20 @@ def _check_input(
     return errors
 
 
+def _check_reach(owner: Any, region_prefix: str) -> dict[str, list[str]]:
+    """The owner must see some place, and a region, when given, must meet what they see:
+    lie within one of their grants or hold one. A region with nothing the owner may see would
+    only ever record withheld deliveries."""
+    reach = owner_reach(owner)
+    if not reach:
+        return {"owner": [_("所有者在任何区域都没有权限，订阅收不到事件。")]}
+    if region_prefix and not any(
+        region_prefix.startswith(code) or code.startswith(region_prefix) for code in reach
+    ):
+        return {"region_prefix": [_("区域范围须在所有者的权限范围之内。")]}
+    return {}
+
+
 @transaction.atomic
 def create_subscription(
     *,
@@ -135,8 +155,9 @@ def create_subscription(
     now: dt.datetime | None = None,
 ) -> IssuedSubscription:
     """Subscribe an integration key (``token``) or a user to events, posted to ``url``. The
-    system (``actor`` None), a superuser or the owner may. Returns the signing secret, which is
-    shown this once."""
+    system (``actor`` None), a superuser or the owner may. The region, when given, must lie
+    within the key's and meet the owner's grants. Returns the signing secret, which is shown
+    this once."""
     now = now or timezone.now()
     name, url, region_prefix = name.strip(), url.strip(), region_prefix.strip()
     if token is not None:  # as it is now, not as the caller last read it
@@ -148,6 +169,8 @@ def create_subscription(
     errors.update(
         _check_input(name=name, url=url, region_prefix=region_prefix, token=token, user=user)
     )
+    if not errors.keys() & {"owner", "region_prefix"}:
+        errors.update(_check_reach(token.user if token is not None else user, region_prefix))
     try:
         cleaned = clean_events(events)
     except Invalid as exc:
@@ -269,149 +292,6 @@ def rotate_secret(*, subscription_id: Any, actor: Any) -> IssuedSubscription:
     return IssuedSubscription(subscription, secret)
 
 
-def queue_deliveries(
-    *, kind: str, event_id: int, transition: str, region_code: str, now: dt.datetime | None = None
-) -> int:
-    """Record one delivery of the event for every subscription that takes it, and enqueue each
-    after commit. One query when nobody subscribes; otherwise one to read the event, one
-    insert (a second call for the same event inserts nothing) and one to read the ids back.
-    No HTTP here. Returns how many were enqueued."""
-    now = now or timezone.now()
-    kind = EventKind(kind)
-    subscription_ids = matching_subscriptions(kind, transition, region_code, now)
-    if not subscription_ids:
-        return 0
-    facts = event_facts(kind, event_id)
-    if facts is None:
-        return 0
-    with transaction.atomic():
-        Delivery.objects.bulk_create(
-            [
-                Delivery(
-                    subscription_id=subscription_id,
-                    event_kind=kind,
-                    event_id=event_id,
-                    object_id=facts.object_id,
-                    region_code=facts.region_code,
-                    payload=facts.payload,
-                    created_at=now,
-                    next_attempt_at=now + LEASE,
-                )
-                for subscription_id in subscription_ids
-            ],
-            ignore_conflicts=True,
-        )
-        queued = list(
-            Delivery.objects.filter(
-                event_kind=kind,
-                event_id=event_id,
-                subscription_id__in=subscription_ids,
-                state=DeliveryState.QUEUED,
-                attempts=0,
-            ).values_list("pk", flat=True)
-        )
-        for delivery_id in queued:
-            transaction.on_commit(partial(deliver_webhook.enqueue, delivery_id))
-    return len(queued)
-
-
-def queue_batch_deliveries(
-    events: Sequence[Mapping[str, Any]], *, now: dt.datetime | None = None
-) -> int:
-    """``queue_deliveries`` for many events at once (a topic sent to every council), at a
-    cost that does not grow with subscriptions times events: one query reads the usable
-    subscriptions, matched to each event in memory; if none takes any, that is all. Then, per
-    kind of event, one query per CHUNK events reads their facts; the owners' sight is read
-    once per owner (``visible_object_ids``); the deliveries are inserted in bulk and read
-    back per CHUNK events; and all are enqueued after commit in one transaction.
-
-    Unlike a single event, a batch records nothing for an event its owner cannot see at the
-    time: a subscription without a region would otherwise record a withheld delivery, and a
-    task, for each of thousands of motions. The owner's sight is checked again before each
-    attempt all the same. Returns how many were enqueued."""
-    now = now or timezone.now()
-    subscribers = usable_subscribers(now)
-    wanted: dict[EventKind, list[tuple[int, int]]] = {}  # kind: (subscription, event) pairs
-    for event in events:
-        kind = EventKind(event["kind"])
-        for subscriber in subscribers:
-            if subscriber.takes(kind, event["transition"], event["region_code"]):
-                wanted.setdefault(kind, []).append((subscriber.pk, int(event["event_id"])))
-    if not wanted:
-        return 0
-    owner_of = {subscriber.pk: subscriber.owner_id for subscriber in subscribers}
-    queued: list[int] = []
-    with transaction.atomic():
-        for kind, pairs in wanted.items():
-            queued += _queue_visible(kind, pairs, owner_of, now)
-        if queued:
-            transaction.on_commit(_enqueue_all(queued), robust=True)
-    return len(queued)
-
-
-def _queue_visible(
-    kind: str, pairs: list[tuple[int, int]], owner_of: dict[int, int], now: dt.datetime
-) -> list[int]:
-    """Record the deliveries of ``pairs`` (subscription, event) whose owner sees the object;
-    the ids of those queued, not yet attempted."""
-    facts = events_facts(kind, [event_id for _sub, event_id in pairs])
-    objects_of: dict[int, set[int]] = {}
-    for subscription_id, event_id in pairs:
-        if event_id in facts:
-            objects_of.setdefault(owner_of[subscription_id], set()).add(facts[event_id].object_id)
-    seen = visible_object_ids(objects_of, kind)
-    rows = [
-        (subscription_id, event_id)
-        for subscription_id, event_id in pairs
-        if event_id in facts
-        and facts[event_id].object_id in seen.get(owner_of[subscription_id], set())
-    ]
-    if not rows:
-        return []
-    Delivery.objects.bulk_create(
-        [
-            Delivery(
-                subscription_id=subscription_id,
-                event_kind=kind,
-                event_id=event_id,
-                object_id=facts[event_id].object_id,
-                region_code=facts[event_id].region_code,
-                payload=facts[event_id].payload,
-                created_at=now,
-                next_attempt_at=now + LEASE,
-            )
-            for subscription_id, event_id in rows
-        ],
-        ignore_conflicts=True,
-    )
-    # As for one event, those already recorded and attempted (the batch told twice) are not
-    # enqueued again.
-    subscription_ids = sorted({subscription_id for subscription_id, _event in rows})
-    recorded = set(rows)
-    queued: list[int] = []
-    for chunk in chunks([event_id for _sub, event_id in rows]):
-        found = Delivery.objects.filter(
-            event_kind=kind,
-            event_id__in=chunk,
-            subscription_id__in=subscription_ids,
-            state=DeliveryState.QUEUED,
-            attempts=0,
-        ).values_list("pk", "subscription_id", "event_id")
-        queued += [pk for pk, sub, event in found if (sub, event) in recorded]
-    return queued
-
-
-def _enqueue_all(delivery_ids: list[int]) -> Callable[[], None]:
-    # One transaction for all the task rows rather than one commit each. Should it fail,
-    # the deliveries stay queued and the retry pass enqueues them when their lease ends.
-    def enqueue_deliveries() -> None:
-        with transaction.atomic():
-            for delivery_id in delivery_ids:
-                deliver_webhook.enqueue(delivery_id)
-
-    return enqueue_deliveries
-
-
 def requeue_due_deliveries(*, now: dt.datetime, limit: int = REQUEUE_BATCH) -> int:
     """Enqueue the deliveries due for another attempt at ``now``: queued ones whose retry delay
     has passed, and ones whose attempt outlived its lease (the worker stopped; the last allowed
@@ -440,3 +320,81 @@ def requeue_due_deliveries(*, now: dt.datetime, limit: int = REQUEUE_BATCH) -> i
                 transaction.on_commit(partial(deliver_webhook.enqueue, delivery_id))
                 enqueued += 1
     return enqueued
+
+
+@transaction.atomic
+def resend_delivery(
+    *, subscription_id: Any, delivery_id: Any, actor: Any, now: dt.datetime | None = None
+) -> Delivery:
+    """Send a delivery that failed or was withheld again: it goes back to the queue as if it
+    had just been recorded (attempts from zero, the same retries) and one task is enqueued
+    after commit. The worker posts it as any other, after checking again that the owner may
+    see the case or motion, so a delivery its owner can no longer see is withheld again. The
+    owner (or a superuser, or the system) may, while the subscription is active."""
+    now = now or timezone.now()
+    subscription = _load(subscription_id, actor)
+    try:
+        key = int(delivery_id)
+    except (TypeError, ValueError):
+        raise NotFound from None
+    delivery = (
+        Delivery.objects.select_for_update().filter(pk=key, subscription_id=subscription.pk).first()
+    )
+    if delivery is None:
+        raise NotFound
+    if delivery.state not in RESENDABLE:
+        raise InvalidState(_("只有推送失败或未推送的记录可以重新推送。"))
+    if not subscription.is_active:
+        raise InvalidState(_("该订阅已停用，请先启用再重新推送。"))
+    before = {"state": delivery.state, "attempts": delivery.attempts}
+    delivery.state = DeliveryState.QUEUED
+    delivery.attempts = 0
+    delivery.last_status = None
+    delivery.last_error = ""
+    delivery.next_attempt_at = now + LEASE
+    delivery.save(
+        update_fields=["state", "attempts", "last_status", "last_error", "next_attempt_at"]
+    )
+    transaction.on_commit(partial(deliver_webhook.enqueue, delivery.pk))
+    audit.record(
+        actor=actor,
+        action="webhook.resend",
+        obj=subscription,
+        region_code=subscription.region_prefix,
+        changes={
+            "delivery": delivery.pk,
+            "event": f"{delivery.event_kind}-{delivery.event_id}",
+            "state": [before["state"], DeliveryState.QUEUED.value],
+            "attempts": [before["attempts"], 0],
+        },
+    )
+    return delivery
+
+
+def prune_deliveries(
+    *, now: dt.datetime, keep_days: int | None = None, batch: int = PRUNE_BATCH
+) -> int:
+    """Delete the deliveries that are done (delivered, failed or withheld) and whose last
+    attempt, or their recording if never attempted, lies more than ``keep_days`` days
+    (``SIZHI_WEBHOOK_KEEP_DAYS``) before ``now``; one exactly that old is kept. A queued or
+    sending delivery is never deleted, however old. At most ``batch`` rows per statement, the
+    lowest ids first, each statement its own transaction when not inside another, until none
+    is left. Bookkeeping, like the prune of Idempotency-Key answers: no audit row. Returns how
+    many were deleted."""
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    days = settings.SIZHI_WEBHOOK_KEEP_DAYS if keep_days is None else keep_days
+    if days < 0:
+        raise ValueError("keep_days must not be negative")
+    cutoff = now - dt.timedelta(days=days)
+    old = Delivery.objects.filter(state__in=FINISHED).filter(
+        Q(last_attempt_at__lt=cutoff) | Q(last_attempt_at__isnull=True, created_at__lt=cutoff)
+    )
+    deleted = 0
+    while True:
+        lowest = old.order_by("pk").values("pk")[:batch]
+        # The state again: a delivery sent again since the ids were read stays.
+        count, _counts = Delivery.objects.filter(pk__in=lowest, state__in=FINISHED).delete()
+        deleted += count
+        if count < batch:
+            return deleted

@@ -1,5 +1,6 @@
 """Subscriptions and deliveries, read-only: subscriptions are made with ``sizhi create_webhook``
-and stopped, started or given a new secret through the actions below."""
+(or by their owners on the page /accounts/webhooks/, sizhi.webhooks.views) and stopped, started
+or given a new secret through the actions below."""
 
 from collections.abc import Callable
 from typing import Any

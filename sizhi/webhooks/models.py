@@ -88,6 +88,18 @@ class DeliveryState(models.TextChoices):
     WITHHELD = "withheld", _("未推送")
 
 
+# The reasons the platform itself records for not sending (in English in the log), as the
+# delivery page shows them; a receiver's or the network's own error is shown as it came.
+OWN_ERRORS = {
+    "subscription disabled": _("订阅已停用"),
+    "integration key revoked or expired": _("集成密钥已撤销或过期"),
+    "integration key lacks the read scope": _("集成密钥没有相应的读取权限"),
+    "owner inactive": _("所有者账号已停用"),
+    "not visible to the owner": _("所有者无权查看该事件"),
+    "attempt interrupted": _("推送中断"),
+}
+
+
 class Delivery(models.Model):
     """One event for one subscription: the payload, and every attempt to POST it."""
 
@@ -124,3 +136,8 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_kind}-{self.event_id} → {self.subscription_id}"
+
+    @property
+    def error_label(self) -> str:
+        """The last error in the reader's language where it is one of the platform's own."""
+        return str(OWN_ERRORS.get(self.last_error, self.last_error))

@@ -1,5 +1,5 @@
 """Reads for webhooks: what an event says, whether a subscription may hear of it, and the lists
-the admin shows.
+the admin and the subscriptions page show.
 
 Who may see the case or motion is decided by its own domain (``cases.queries.access_case``,
 ``deliberation.queries.access_motion``, both over ``visible_to``), for the subscription's owner,
@@ -12,16 +12,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet, Value
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from sizhi.accounts.models import ApiToken
+from sizhi.accounts.models import ApiToken, TokenKind
 from sizhi.accounts.tokens import SCOPES
 from sizhi.cases import queries as case_queries
 from sizhi.cases.models import Case, CaseEvent
 from sizhi.core.errors import NotFound
 from sizhi.deliberation import queries as motion_queries
 from sizhi.deliberation.models import Motion, MotionEvent
+from sizhi.orgs.models import RoleGrant
 from sizhi.webhooks.models import Delivery, EventKind, Subscription
 
 # The scope an integration key needs for each kind of event, where such a scope exists
@@ -29,6 +31,9 @@ from sizhi.webhooks.models import Delivery, EventKind, Subscription
 READ_SCOPES = {EventKind.CASE: "cases:read", EventKind.MOTION: "motions:read"}
 # Ids per "IN (...)" when reading many events or objects at once.
 CHUNK = 500
+# The subscriptions page: at most this many subscriptions, and deliveries of one.
+PAGE_SUBSCRIPTIONS = 100
+PAGE_DELIVERIES = 50
 
 
 def region_prefixes(region_code: str) -> list[str]:
@@ -255,4 +260,95 @@ def subscriptions_for(user: Any) -> QuerySet[Subscription]:
 
 
 def deliveries_of(subscription_id: int, limit: int = 100) -> list[Delivery]:
+    """The newest deliveries of a subscription, newest first (one query)."""
     return list(Delivery.objects.filter(subscription_id=subscription_id).order_by("-id")[:limit])
+
+
+def owner_reach(user: Any) -> list[str]:
+    """The region codes of ``user``'s active grants, whatever the role ("" for a superuser:
+    everywhere); none for an inactive user. What a subscription's region must meet."""
+    if user is None or not user.is_active:
+        return []
+    if user.is_superuser:
+        return [""]
+    codes = RoleGrant.objects.active().filter(user_id=user.pk).values_list("region_code", flat=True)
+    return sorted(set(codes))
+
+
+def owner_is_usable(subscription: Subscription, now: dt.datetime) -> bool:
+    """Whether the owner can still receive anything: an active user, or a key neither revoked
+    nor expired whose user is active (its ``token`` and ``token.user`` loaded)."""
+    token = subscription.token
+    if token is None:
+        return subscription.user is not None and subscription.user.is_active
+    return (
+        token.revoked_at is None
+        and (token.expires_at is None or token.expires_at > now)
+        and token.user.is_active
+    )
+
+
+@dataclass(frozen=True)
+class SubscriptionRow:
+    """A line of the subscriptions page."""
+
+    subscription: Subscription
+    state: str  # "active", "stopped" (by hand) or "failing" (stopped after deliveries failed)
+    owner_usable: bool
+    last_state: str  # the newest delivery's state, "" when there is none
+    last_status: int | None  # its last HTTP status
+    last_at: dt.datetime | None  # its last attempt, or when it was recorded
+
+
+def subscription_state(subscription: Subscription) -> str:
+    if subscription.is_active:
+        return "active"
+    return "failing" if subscription.disabled_reason == "failures" else "stopped"
+
+
+def list_subscriptions_for(user: Any, limit: int = PAGE_SUBSCRIPTIONS) -> list[SubscriptionRow]:
+    """The subscriptions ``user`` owns, through their account or one of their integration keys
+    (a superuser's too: the others are in the admin), newest first, each with its newest
+    delivery. One query, however many subscriptions and deliveries."""
+    if not getattr(user, "pk", None):
+        return []
+    newest = Delivery.objects.filter(subscription_id=OuterRef("pk")).order_by("-pk")[:1]
+    rows = (
+        Subscription.objects.filter(Q(user_id=user.pk) | Q(token__user_id=user.pk))
+        .select_related("token__user", "user")
+        .annotate(
+            newest_state=Subquery(newest.values("state")),
+            newest_status=Subquery(newest.values("last_status")),
+            newest_at=Subquery(newest.values(at=Coalesce("last_attempt_at", "created_at"))),
+        )
+        .order_by("-created_at", "-id")[:limit]
+    )
+    now = timezone.now()
+    return [
+        SubscriptionRow(
+            subscription=row,
+            state=subscription_state(row),
+            owner_usable=owner_is_usable(row, now),
+            last_state=row.newest_state or "",
+            last_status=row.newest_status,
+            last_at=row.newest_at,
+        )
+        for row in rows
+    ]
+
+
+def access_subscription(user: Any, subscription_id: int) -> Subscription:
+    """One subscription ``user`` manages (``subscriptions_for``), with its key, the key's user
+    and its user; NotFound otherwise, missing or not theirs alike."""
+    found = subscriptions_for(user).select_related("token__user").filter(pk=subscription_id)
+    subscription = found.first()
+    if subscription is None:
+        raise NotFound
+    return subscription
+
+
+def integration_keys_of(user: Any, now: dt.datetime | None = None) -> list[ApiToken]:
+    """The user's integration keys that may own a new subscription: neither revoked nor
+    expired, oldest first (one query)."""
+    keys = ApiToken.objects.filter(user_id=user.pk, kind=TokenKind.INTEGRATION).usable(now)
+    return list(keys.order_by("created_at", "id"))
