@@ -63,6 +63,9 @@ def test_header_shows_the_users_roles_and_a_post_logout_form(village_cadre: Any)
         r'<input type="hidden" name="csrfmiddlewaretoken"',
         html,
     )
+    # The user's own API tokens and webhook subscriptions are one click away.
+    assert f'<a href="{reverse("accounts:tokens")}">API 令牌</a>' in html
+    assert f'<a href="{reverse("webhooks:subscriptions")}">事件订阅</a>' in html
 
 
 # Home page per role
