@@ -13,32 +13,21 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from sizhi.cases import actions, queries
-from sizhi.cases.actions.files import FIELD, MAX_ATTACHMENTS
+from sizhi.cases.actions.files import FIELD
 from sizhi.cases.api import case_for, reader, writer
 from sizhi.cases.attachments import file_response
 from sizhi.cases.models import Attachment, Case
-from sizhi.core.api.errors import ApiError
+from sizhi.core.api.files import DOWNLOAD_RESPONSES, FILE_DESCRIPTION, upload_refusal
 from sizhi.core.api.requests import accepts_files
 from sizhi.core.errors import Invalid, NotFound
-from sizhi.core.files import SIGNATURES, upload_problem
 
 router = Router(tags=["cases"])
 
 AttachmentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-# The statuses of a refused file, beyond the 400 of any other bad input.
-FILE_STATUSES = {
-    "too_large": (413, "too_large"),
-    "unsupported_type": (415, "unsupported_media_type"),
-}
-FILE_DESCRIPTION = (
-    f"Up to {MAX_ATTACHMENTS} images (JPEG, PNG, GIF, WebP) or PDFs, repeated under this "
-    "name; each is checked by its content."
-)
 TRACKING_DESCRIPTION = (
     "The case's tracking code, to add the resident's own files to a case the caller may not "
     "read (an app that filed it); they are shown to the resident."
 )
-FILE_TYPES = sorted({content_type for _parts, content_type in SIGNATURES})
 
 
 class AttachmentOut(Schema):
@@ -81,17 +70,7 @@ def list_attachments(request: HttpRequest, number: str) -> list[AttachmentOut]:
 @router.get(
     "/cases/{number}/attachments/{attachment_id}",
     summary="Download a file of a case",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The file, as a download.",
-                "content": {
-                    content_type: {"schema": {"type": "string", "format": "binary"}}
-                    for content_type in FILE_TYPES
-                },
-            }
-        }
-    },
+    openapi_extra=DOWNLOAD_RESPONSES,
 )
 def download_attachment(
     request: HttpRequest, number: str, attachment_id: AttachmentId
@@ -102,16 +81,6 @@ def download_attachment(
     if found is None:
         raise NotFound
     return file_response(found, inline=False)
-
-
-def _refuse_files(uploads: list[UploadedFile]) -> None:
-    """Files too large (413) or of a type not taken (415) get their own status; every other
-    problem is the action's 400."""
-    problems = [problem for upload in uploads if (problem := upload_problem(upload))]
-    for code, (status, error_code) in FILE_STATUSES.items():
-        messages = [message for found, message in problems if found == code]
-        if messages:
-            raise ApiError(status, error_code, messages[0], fields={"file": messages})
 
 
 @router.post(
@@ -142,7 +111,6 @@ def upload_attachments(
     else:
         case = case_for(principal, number)
     uploads = list(file or [])
-    _refuse_files(uploads)
     try:
         stored = actions.attach_files(
             case_id=case.pk,
@@ -153,6 +121,5 @@ def upload_attachments(
             tracking_code=code,
         )
     except Invalid as error:
-        fields = {("file" if name == FIELD else name): list(m) for name, m in error.fields.items()}
-        raise Invalid(error.message, fields=fields) from error
+        raise upload_refusal(uploads, error, FIELD) from error
     return Status(201, [_out(case, found) for found in stored])

@@ -1,9 +1,16 @@
 """What an uploaded attachment may be: an image or a PDF, checked by its content, within a
-size (SIZHI_MAX_ATTACHMENT_BYTES). Cases and motions use the same check."""
+size (SIZHI_MAX_ATTACHMENT_BYTES); and how a stored one is handed out. Cases and motions use
+the same check and the same answer."""
+
+from typing import Any, Protocol
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse
 from django.utils.translation import gettext as _
+
+from sizhi.core.errors import NotFound
 
 # (the bytes at each offset, content type): every part must match.
 SIGNATURES: tuple[tuple[tuple[tuple[int, bytes], ...], str], ...] = (
@@ -53,3 +60,35 @@ def check_upload(upload: UploadedFile) -> str | None:
 
 
 check_image_or_pdf = check_upload
+
+INLINE_TYPES = ("image/", "application/pdf")
+
+
+class StoredFile(Protocol):
+    file: Any
+    name: str
+    content_type: str
+
+
+def file_response(found: StoredFile, *, inline: bool = True) -> FileResponse:
+    """A stored attachment (of a case or a motion), never cached by a shared cache. Images and
+    PDFs open in the browser (``inline``), images under a policy that lets them load nothing
+    else; anything else is a download. The content type is the one sniffed at upload, and the
+    browser is told not to guess another. NotFound when the file is gone from storage."""
+    try:
+        handle = found.file.open("rb")
+    except (OSError, SuspiciousFileOperation, ValidationError) as exc:
+        raise NotFound from exc
+    content_type = found.content_type or "application/octet-stream"
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        as_attachment=not (inline and content_type.startswith(INLINE_TYPES)),
+        filename=found.name,
+    )
+    if content_type.startswith("image/"):
+        # (Not for PDFs: the browser's PDF viewer does not run under such a policy.)
+        response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -14,29 +14,17 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from sizhi.accounts.apiauth import Principal
-from sizhi.core.api.errors import ApiError
+from sizhi.core.api.files import DOWNLOAD_RESPONSES, FILE_DESCRIPTION, upload_refusal
 from sizhi.core.api.requests import accepts_files
 from sizhi.core.api.types import RowId
 from sizhi.core.errors import Invalid, NotFound
-from sizhi.core.files import SIGNATURES, upload_problem
 from sizhi.deliberation import actions, queries
-from sizhi.deliberation.actions.files import FIELD, MAX_FILES
+from sizhi.deliberation.actions.files import FIELD
 from sizhi.deliberation.api import reader, writer
 from sizhi.deliberation.attachments import file_response
 from sizhi.deliberation.models import Motion, MotionAttachment
 
 router = Router(tags=["motions"])
-
-# The statuses of a refused file, beyond the 400 of any other bad input.
-FILE_STATUSES = {
-    "too_large": (413, "too_large"),
-    "unsupported_type": (415, "unsupported_media_type"),
-}
-FILE_DESCRIPTION = (
-    f"Up to {MAX_FILES} images (JPEG, PNG, GIF, WebP) or PDFs, repeated under this name; each "
-    "is checked by its content."
-)
-FILE_TYPES = sorted({content_type for _parts, content_type in SIGNATURES})
 
 
 class MotionFileOut(Schema):
@@ -92,17 +80,7 @@ def list_motion_files(request: HttpRequest, motion_id: RowId) -> list[MotionFile
 @router.get(
     "/motions/{motion_id}/attachments/{file_id}",
     summary="Download a file of a motion",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The file, as a download.",
-                "content": {
-                    content_type: {"schema": {"type": "string", "format": "binary"}}
-                    for content_type in FILE_TYPES
-                },
-            }
-        }
-    },
+    openapi_extra=DOWNLOAD_RESPONSES,
 )
 def download_motion_file(
     request: HttpRequest, motion_id: RowId, file_id: RowId
@@ -113,19 +91,6 @@ def download_motion_file(
     if found is None:
         raise NotFound
     return file_response(found, inline=False)
-
-
-def _file_refusal(uploads: list[UploadedFile], error: Invalid) -> Exception:
-    """The answer to a refused upload: a file too large (413) or of a type not taken (415)
-    gets its own status; every other problem is the action's 400, with the files' problems
-    under ``file``."""
-    problems = [problem for upload in uploads if (problem := upload_problem(upload))]
-    for code, (status, error_code) in FILE_STATUSES.items():
-        messages = [message for found, message in problems if found == code]
-        if messages:
-            return ApiError(status, error_code, messages[0], fields={"file": messages})
-    fields = {("file" if name == FIELD else name): list(m) for name, m in error.fields.items()}
-    return Invalid(error.message, fields=fields)
 
 
 @router.post(
@@ -155,5 +120,5 @@ def upload_motion_files(
             motion_id=motion.pk, uploads=uploads, note=note, actor=principal.user
         )
     except Invalid as error:
-        raise _file_refusal(uploads, error) from error
+        raise upload_refusal(uploads, error, FIELD) from error
     return Status(201, [_out(found) for found in stored])
