@@ -369,6 +369,17 @@ def import_regions(
                 [item.code, item.old_name, item.name, item.old_kind, item.kind]
                 for item in plan.to_update
             ],
+            "points": [_point_change(item) for item in plan.to_update if _point_moved(item)],
         },
     )
     return result
+
+
+def _point_moved(item: regionio.PlannedUpdate) -> bool:
+    return (item.old_latitude, item.old_longitude) != (item.latitude, item.longitude)
+
+
+def _point_change(item: regionio.PlannedUpdate) -> list[str | None]:
+    """[code, old latitude, old longitude, new latitude, new longitude]; None: no point."""
+    points = (item.old_latitude, item.old_longitude, item.latitude, item.longitude)
+    return [item.code, *(None if value is None else str(value) for value in points)]

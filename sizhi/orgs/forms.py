@@ -18,7 +18,8 @@ class RegionImportForm(forms.Form):
         help_text=_(
             "CSV（UTF-8 或 GB18030 编码）或 XLSX 文件；第一行为表头：区划代码、名称、类型，"
             "可选上级代码、纬度、经度（也可用 code、name、kind、parent_code、latitude、"
-            "longitude）。纬度和经度是区域的参考点（WGS84，须同时填写），留空则保留原有参考点。"
+            "longitude）。纬度和经度是区域的参考点（WGS84，须同时填写），留空则保留原有参考点，"
+            "两列都填“-”则清除参考点。导出的文件（另有层级、拼音两列，导入时忽略）可以原样再导入。"
         ),
         error_messages={
             "required": _("请选择要导入的文件。"),

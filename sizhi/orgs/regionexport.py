@@ -1,7 +1,9 @@
-"""Writing the region tree (or a subtree) as CSV or XLSX, streamed, parents first."""
+"""Writing the region tree (or a subtree) as CSV or XLSX, streamed, parents first. The file
+imports back unchanged: the same columns the import reads, the point with its six decimals."""
 
 import csv
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
 from typing import IO
 
 from django.db.models import QuerySet
@@ -19,11 +21,32 @@ def export_queryset(root: str | None = None) -> QuerySet[Region]:
     return regions
 
 
-def export_rows(root: str | None = None) -> Iterator[tuple[str, str, str, str, str, str]]:
-    """(code, name, kind, level, parent_code, pinyin), parents before children."""
-    values = export_queryset(root).values_list("code", "name", "kind", "level", "pinyin")
-    for code, name, kind, level, pinyin in values.iterator(chunk_size=2000):
-        yield code, name, kind, level, regioncode.parent_of(code) or "", pinyin
+ExportRow = tuple[str, str, str, str, str, str, str, str]
+
+
+def _coordinate(value: Decimal | None) -> str:
+    """Fixed-point text ("27.900000", never "2.79E+1"); empty when the region has no point."""
+    return "" if value is None else format(value, "f")
+
+
+def export_rows(root: str | None = None) -> Iterator[ExportRow]:
+    """(code, name, kind, level, parent_code, pinyin, latitude, longitude) as text, parents
+    before children."""
+    values = export_queryset(root).values_list(
+        "code", "name", "kind", "level", "pinyin", "latitude", "longitude"
+    )
+    for code, name, kind, level, pinyin, latitude, longitude in values.iterator(chunk_size=2000):
+        parent_code = regioncode.parent_of(code) or ""
+        yield (
+            code,
+            name,
+            kind,
+            level,
+            parent_code,
+            pinyin,
+            _coordinate(latitude),
+            _coordinate(longitude),
+        )
 
 
 class _Line:

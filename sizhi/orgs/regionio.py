@@ -29,7 +29,7 @@ from sizhi.orgs.regionfile import (
     too_many_rows,
 )
 from sizhi.orgs.regionkinds import LEVEL_KINDS
-from sizhi.orgs.regionpoint import check_point
+from sizhi.orgs.regionpoint import check_point_cells
 
 # Reading lives in regionfile; its names are part of this module's surface for the callers.
 __all__ = [
@@ -48,7 +48,17 @@ __all__ = [
 
 MAX_NAME_LENGTH = Region._meta.get_field("name").max_length or 60
 PERM = "orgs.change_region"
-EXPORT_COLUMNS = ("code", "name", "kind", "level", "parent_code", "pinyin")
+# The import reads code, name, kind, parent_code and the point; level and pinyin are for readers.
+EXPORT_COLUMNS = (
+    "code",
+    "name",
+    "kind",
+    "level",
+    "parent_code",
+    "pinyin",
+    "latitude",
+    "longitude",
+)
 
 # The Chinese labels of RegionKind, fixed here so that they are accepted whatever the active
 # language, plus the one common alternative spelling (村民小组).
@@ -74,6 +84,7 @@ class PlannedRegion:
     level: str
     latitude: Decimal | None = None
     longitude: Decimal | None = None
+    clear_point: bool = False  # "-" in both cells: no point, whatever the region had
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,8 @@ class PlannedUpdate:
     old_kind: str
     latitude: Decimal | None = None  # the point after the update (the old one if none given)
     longitude: Decimal | None = None
+    old_latitude: Decimal | None = None
+    old_longitude: Decimal | None = None
 
 
 class Existing(NamedTuple):
@@ -197,8 +210,8 @@ def plan_import(rows: Sequence[RegionRow], *, update_existing: bool, actor: Any)
             continue
         old_name, old_kind = current.name, current.kind
         latitude, longitude = planned.latitude, planned.longitude
-        if latitude is None or longitude is None:  # no point in the row: keep the one we have
-            latitude, longitude = current.latitude, current.longitude
+        if not planned.clear_point and (latitude is None or longitude is None):
+            latitude, longitude = current.latitude, current.longitude  # blank: keep the point
         if (old_name, old_kind, current.latitude, current.longitude) == (
             planned.name,
             planned.kind,
@@ -223,6 +236,8 @@ def plan_import(rows: Sequence[RegionRow], *, update_existing: bool, actor: Any)
                 old_kind=old_kind,
                 latitude=latitude,
                 longitude=longitude,
+                old_latitude=current.latitude,
+                old_longitude=current.longitude,
             )
         )
     return plan
@@ -322,7 +337,7 @@ def _check_row(
                 "code",
                 _("上级区域 %(parent)s 既不在系统中，也不在文件中。") % {"parent": expected},
             )
-    point, point_problems = check_point(row.latitude, row.longitude)
+    point, clear_point, point_problems = check_point_cells(row.latitude, row.longitude)
     for column, message in point_problems.items():
         problem(column, message)
     if problems or kind is None:
@@ -335,6 +350,7 @@ def _check_row(
         level=regioncode.level_of(code),
         latitude=point[0] if point else None,
         longitude=point[1] if point else None,
+        clear_point=clear_point,
     )
 
 

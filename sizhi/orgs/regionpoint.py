@@ -1,7 +1,8 @@
 """Checking a region's reference point (latitude, longitude), as typed in a file or a form.
 
 Shared by the region file import (regionio) and the actions, so that both accept and refuse
-the same input with the same words.
+the same input with the same words. A file has one more spelling, for the cells only
+(check_point_cells): "-" in both columns clears the point, where blank cells keep it.
 """
 
 from decimal import Decimal, InvalidOperation
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 MICRO_DEGREE = Decimal("0.000001")  # the column keeps six decimals (about 0.1 m)
 RANGES = {"latitude": (-90, 90), "longitude": (-180, 180)}
+CLEAR = "-"  # in both cells of a file row: remove the region's point
 
 Point = tuple[Decimal, Decimal]
 
@@ -58,3 +60,17 @@ def check_point(latitude: Any, longitude: Any) -> tuple[Point | None, dict[str, 
     if lat is None or lng is None:
         return None, {}
     return (lat, lng), {}
+
+
+def check_point_cells(latitude: str, longitude: str) -> tuple[Point | None, bool, dict[str, str]]:
+    """The point of a file row: (point, clear, problems). Both cells blank give (None, False):
+    keep the region's point; both "-" give (None, True): clear it; a "-" beside anything else
+    is refused on the other cell, as a half-filled point is."""
+    marks = {"latitude": latitude.strip() == CLEAR, "longitude": longitude.strip() == CLEAR}
+    if all(marks.values()):
+        return None, True, {}
+    if any(marks.values()):
+        other = "longitude" if marks["latitude"] else "latitude"
+        return None, False, {other: _("清除参考点须在纬度和经度两列都填写“-”。")}
+    point, problems = check_point(latitude, longitude)
+    return point, False, problems

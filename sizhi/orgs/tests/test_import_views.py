@@ -180,8 +180,8 @@ def test_export_csv_streams_the_subtree_with_a_bom(client, county_admin):
     assert (
         body
         == (
-            "\ufeffcode,name,kind,level,parent_code,pinyin\r\n"
-            "520327102,琊川镇,town,township,520327,yachuanzhen\r\n"
+            "\ufeffcode,name,kind,level,parent_code,pinyin,latitude,longitude\r\n"
+            "520327102,琊川镇,town,township,520327,yachuanzhen,,\r\n"
         ).encode()
     )
 

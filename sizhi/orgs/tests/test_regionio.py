@@ -83,7 +83,7 @@ def test_a_good_file_imports_with_exact_counts(tree):
     assert (row.actor, row.region_code, row.changes) == (
         None,
         "520327103",
-        {"created": 4, "updated": 0, "unchanged": 1, "updates": []},
+        {"created": 4, "updated": 0, "unchanged": 1, "updates": [], "points": []},
     )
 
 
@@ -388,9 +388,9 @@ def test_exported_csv_has_a_bom_and_the_documented_columns(tree):
     data = b"".join(regionexport.iter_csv(regionexport.export_rows("520327101201")))
     assert data.startswith(b"\xef\xbb\xbf")
     assert data.decode("utf-8-sig").splitlines() == [
-        "code,name,kind,level,parent_code,pinyin",
-        "520327101201,临江村,village,village,520327101,linjiangcun",
-        "520327101201001,临江村一组,group,group,520327101201,linjiangcunyizu",
+        "code,name,kind,level,parent_code,pinyin,latitude,longitude",
+        "520327101201,临江村,village,village,520327101,linjiangcun,,",
+        "520327101201001,临江村一组,group,group,520327101201,linjiangcunyizu,,",
     ]
 
 
@@ -400,9 +400,27 @@ def test_exported_xlsx_lists_the_subtree():
     regionexport.write_xlsx(regionexport.export_rows("520327100"), out)
     sheet = load_workbook(io.BytesIO(out.getvalue()), read_only=True).worksheets[0]
     assert [list(row) for row in sheet.iter_rows(values_only=True)] == [
-        ["code", "name", "kind", "level", "parent_code", "pinyin"],
-        ["520327100", "龙泉街道", "subdistrict", "township", "520327", "longquanjiedao"],
-        ["520327100001", "龙泉社区", "community", "village", "520327100", "longquanshequ"],
+        ["code", "name", "kind", "level", "parent_code", "pinyin", "latitude", "longitude"],
+        [
+            "520327100",
+            "龙泉街道",
+            "subdistrict",
+            "township",
+            "520327",
+            "longquanjiedao",
+            None,
+            None,
+        ],
+        [
+            "520327100001",
+            "龙泉社区",
+            "community",
+            "village",
+            "520327100",
+            "longquanshequ",
+            None,
+            None,
+        ],
         [
             "520327100001001",
             "滨江小区",
@@ -410,6 +428,8 @@ def test_exported_xlsx_lists_the_subtree():
             "group",
             "520327100001",
             "binjiangxiaoqu",
+            None,
+            None,
         ],
     ]
 
@@ -529,8 +549,8 @@ def test_export_command_writes_csv_to_stdout_and_xlsx_to_a_file(tree, tmp_path):
     out = io.StringIO()
     call_command("export_regions", "--root", "520327102", stdout=out)
     assert out.getvalue() == (
-        "\ufeffcode,name,kind,level,parent_code,pinyin\r\n"
-        "520327102,琊川镇,town,township,520327,yachuanzhen\r\n"
+        "\ufeffcode,name,kind,level,parent_code,pinyin,latitude,longitude\r\n"
+        "520327102,琊川镇,town,township,520327,yachuanzhen,,\r\n"
     )
     target = tmp_path / "tree.xlsx"
     call_command("export_regions", "-o", str(target), stdout=io.StringIO())

@@ -13,7 +13,7 @@ from sizhi.orgs.models import Region
 class Command(BaseCommand):
     help = _(
         "导出行政区域树（或以某区域为根的子树），列为 code、name、kind、level、parent_code、"
-        "pinyin；导出的文件可以原样再导入。"
+        "pinyin、latitude、longitude；导出的文件可以原样再导入。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
