@@ -38,6 +38,10 @@ class MotionFileOut(Schema):
         description="The progress report it is a photo of; null for the motion's own files "
         "(those of the proposal and those added later)."
     )
+    is_public: bool = Field(
+        description="Shown on the group's public page when the motion is public (the "
+        "proposal's documents and progress photos are; a file added later when so chosen)."
+    )
 
 
 def _out(found: MotionAttachment) -> MotionFileOut:
@@ -52,6 +56,7 @@ def _out(found: MotionAttachment) -> MotionFileOut:
             kwargs={"motion_id": found.motion_id, "file_id": found.pk},
         ),
         progress_report_id=found.progress_id,
+        is_public=found.is_public,
     )
 
 
@@ -104,6 +109,9 @@ def upload_motion_files(
     motion_id: RowId,
     file: Annotated[list[UploadedFile] | None, File(description=FILE_DESCRIPTION)] = None,
     note: Annotated[str, Form(description="Optional, up to 2,000 characters.")] = "",
+    is_public: Annotated[
+        bool, Form(description="Show the files on the group's public page of a public motion.")
+    ] = False,
 ) -> Status:
     """Add files to the motion through the same action as the motion page (those who run
     motions at its place: the convener, the branch secretary, the county): one ``attach``
@@ -117,7 +125,7 @@ def upload_motion_files(
     uploads = list(file or [])
     try:
         stored = actions.attach_to_motion(
-            motion_id=motion.pk, uploads=uploads, note=note, actor=principal.user
+            motion_id=motion.pk, uploads=uploads, note=note, public=is_public, actor=principal.user
         )
     except Invalid as error:
         raise upload_refusal(uploads, error, FIELD) from error

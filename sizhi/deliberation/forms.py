@@ -172,6 +172,11 @@ class AttachForm(forms.Form):
         label=_("文件"), required=False, help_text=_("图片或 PDF，一次最多5个。")
     )
     note = _text(_("说明"), 2000)
+    is_public = forms.BooleanField(
+        label=_("在本组公开页面展示"),
+        required=False,
+        help_text=_("勾选后，公开的议题在本组公开页面上展示这些文件，任何人都可以查看。"),
+    )
 
 
 class ResultForm(forms.Form):

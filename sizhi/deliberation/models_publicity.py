@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from sizhi.deliberation.models import Motion
+from sizhi.deliberation.models import Motion, MotionEvent
 
 
 class Publication(models.Model):
@@ -119,6 +119,11 @@ class MotionAttachment(models.Model):
         on_delete=models.CASCADE,
         related_name="photos",
     )
+    # The record that added the file: the motion's ``create`` for the proposal's documents, an
+    # ``attach`` for a file added later; none for progress photos and files stored before.
+    event = models.ForeignKey(
+        MotionEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     file = models.FileField(_("文件"), upload_to=attachment_path)
     name = models.CharField(_("文件名"), max_length=120)
     content_type = models.CharField(_("类型"), max_length=40)
@@ -127,6 +132,10 @@ class MotionAttachment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(_("上传时间"))
+    # On the group's public page of a public motion (两公开): the proposal's documents and the
+    # progress photos are; a file the convener adds later only when they choose so (minutes
+    # may name people).
+    is_public = models.BooleanField(_("公开"), default=True)
 
     class Meta:
         verbose_name = _("附件")

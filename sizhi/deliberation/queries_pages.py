@@ -158,10 +158,12 @@ class PublicMotion:
     ballots: list[Ballot]
     publications: list[Publication]
     progress: list[ProgressReport]
+    files: list[MotionAttachment]  # the proposal's documents and the files added later
 
 
 def public_motion_page(region_code: str, motion_id: Any) -> PublicMotion:
-    """A public motion as anyone may read it: no names, no photos, closed ballots only."""
+    """A public motion as anyone may read it: no names, closed ballots only; its files and
+    progress photos (两公开: residents see what they deliberate)."""
     motion = queries.public_motion(region_code, motion_id)
     stances = dict.fromkeys(Stance.values, 0)
     for stance in motion.opinions.values_list("stance", flat=True):
@@ -175,8 +177,22 @@ def public_motion_page(region_code: str, motion_id: Any) -> PublicMotion:
             .order_by("opened_at", "id")
         ),
         publications=list(motion.publications.order_by("published_at", "id")),
-        progress=list(motion.progress.order_by("reported_on", "id")),
+        progress=list(motion.progress.prefetch_related("photos").order_by("reported_on", "id")),
+        files=list(
+            motion.attachments.filter(progress__isnull=True, is_public=True).order_by("at", "id")
+        ),
     )
+
+
+def public_attachment_of(region_code: str, motion_id: Any, attachment_id: Any) -> MotionAttachment:
+    """A file of a motion its group's public page shows, for anyone; else NotFound."""
+    motion = queries.public_motion(region_code, motion_id)
+    found = MotionAttachment.objects.filter(
+        motion=motion, pk=_key(attachment_id), is_public=True
+    ).first()
+    if found is None:
+        raise NotFound
+    return found
 
 
 def attachment_of(user: Any, motion_id: Any, attachment_id: Any) -> MotionAttachment:

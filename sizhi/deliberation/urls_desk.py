@@ -6,12 +6,17 @@ from sizhi.deliberation import views_meeting, views_motion, views_public
 
 urlpatterns: list[URLPattern] = [
     path("", views_public.home, name="home"),
-    # Anyone: a group's page, its public motions, the notice-board print.
+    # Anyone: a group's page, its public motions and their files, the notice-board print.
     path("groups/<str:code>/", views_public.group, name="group"),
     path(
         "groups/<str:code>/motions/<int:motion_id>/",
         views_public.public_motion,
         name="public_motion",
+    ),
+    path(
+        "groups/<str:code>/motions/<int:motion_id>/files/<int:attachment_id>/",
+        views_public.public_attachment,
+        name="public_attachment",
     ),
     path("groups/<str:code>/propose/", views_public.propose, name="propose"),
     path("bodies/<int:unit_id>/", views_public.body, name="body"),

@@ -190,7 +190,11 @@ STEPS: tuple[Step, ...] = (
         "attach",
         AttachForm,
         lambda m, d, u: actions.attach_to_motion(
-            motion_id=m, uploads=d["attachments"], note=d["note"], actor=u
+            motion_id=m,
+            uploads=d["attachments"],
+            note=d["note"],
+            public=d["is_public"],
+            actor=u,
         ),
         _("已上传附件。"),
         _("上传"),

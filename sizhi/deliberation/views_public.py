@@ -1,12 +1,12 @@
-"""The pages anyone may read: a group's deliberation page, a public motion, and the notice-board
-print of a publication; and the propose form of the group's residents and members."""
+"""The pages anyone may read: a group's deliberation page, a public motion and its files, and the
+notice-board print of a publication; and the propose form of the group's residents and members."""
 
 from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from sizhi.core.errors import NotAllowed
 from sizhi.deliberation import actions, queries_bodies, queries_pages
+from sizhi.deliberation.attachments import file_response
 from sizhi.deliberation.forms import ProposeForm
 from sizhi.deliberation.models import Motion
 from sizhi.deliberation.views_common import found, refused, submit
@@ -61,6 +62,17 @@ def public_motion(request: HttpRequest, code: str, motion_id: int) -> HttpRespon
         "now": timezone.now(),
     }
     return render(request, "deliberation/public/motion.html", context)
+
+
+@require_GET
+def public_attachment(
+    request: HttpRequest, code: str, motion_id: int, attachment_id: int
+) -> FileResponse:
+    """A file of a motion the public page shows, for anyone: images and PDFs inline,
+    sandboxed, as on the motion page. 404 for any other motion's file or a missing one."""
+    return found(
+        lambda: file_response(queries_pages.public_attachment_of(code, motion_id, attachment_id))
+    )
 
 
 PROPOSED = gettext_lazy("已提交提议。附议人数达到要求或召集人受理后，将进入评议。")

@@ -2,7 +2,7 @@
 motion from the group's page; the convener admits it, ends the appraisal early with a reason,
 has it reviewed at a recorded meeting of the group's party branch, adds the scan of its minutes
 to the motion, has it voted by roll call at a meeting of the council, publishes the resolution
-and prints the notice. Screenshots land in
+and prints the notice; anyone reads the public motion and opens its scan. Screenshots land in
 test-artifacts/screenshots/deliberation-*.png."""
 
 from collections.abc import Callable, Iterator
@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from sizhi.deliberation.models import Ballot, Meeting, Motion, Publication
+from sizhi.deliberation.models import Ballot, Meeting, Motion, MotionAttachment, Publication
 from sizhi.deliberation.tests.conftest import bodies  # noqa: F401 - the fixture
 from tests.browser.conftest import SCREENSHOTS, png
 
@@ -196,6 +196,7 @@ def test_a_resident_proposal_is_appraised_reviewed_resolved_and_published(
         files=[{"name": "支部审议记录.png", "mimeType": "image/png", "buffer": png(160, 100)}]
     )
     step.get_by_label("说明").fill("一组党支部审议会议记录扫描件")
+    step.get_by_label("在本组公开页面展示").check()  # the group may read how it was reviewed
     fits(page)
     snap("motion-attach-form-360")
     step.get_by_role("button", name="上传").click()
@@ -252,6 +253,21 @@ def test_a_resident_proposal_is_appraised_reviewed_resolved_and_published(
     expect(page.locator("#current")).to_contain_text("安装组内太阳能路灯")
     fits(page)
     snap("group-published-360")
+
+    # Anyone reads the public motion with its files (两公开) and opens the scan.
+    page.locator("#current").get_by_role("link", name="安装组内太阳能路灯").click()
+    files = page.locator("#motion-files")
+    scan_link = files.get_by_role("link", name="支部审议记录.png")
+    expect(scan_link).to_be_visible()
+    expect(files).to_contain_text("支部审议记录.png")
+    fits(page)
+    snap("public-motion-files-360")
+    scan_url = scan_link.get_attribute("href")
+    stored = MotionAttachment.objects.get(name="支部审议记录.png")
+    assert scan_url == f"/deliberation/groups/{GROUP_A1}/motions/{motion.pk}/files/{stored.pk}/"
+    opened = page.request.get(f"{live_server.url}{scan_url}")
+    assert (opened.status, opened.headers["content-type"]) == (200, "image/png")
+    page.go_back()
     page.locator("#current").get_by_role("link", name="打印公示").click()
     assert page.url == f"{live_server.url}/deliberation/publications/{publication.pk}/print/"
     expect(page.locator(".board-kind")).to_have_text("决议公示")

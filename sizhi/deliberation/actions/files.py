@@ -73,11 +73,13 @@ def attach_to_motion(
     uploads: Sequence[UploadedFile],
     actor: Any,
     note: Any = "",
+    public: bool = False,
     now: dt.datetime | None = None,
 ) -> list[MotionAttachment]:
     """Add up to five images or PDFs to a motion, with an optional note; the motion keeps its
-    state. One ``attach`` event for the upload (the files' names in its data), an audit row,
-    and the listeners are told after commit.
+    state; ``public`` shows them on the group's public page of a public motion. One
+    ``attach`` event for the upload (the files' names in its data), which each stored file
+    points back to, an audit row, and the listeners are told after commit.
 
     Who: ``deliberation.manage`` at the motion's place, the permission of every other step
     the convener takes on the motion page (admit, review, publish, report progress, notes):
@@ -95,7 +97,7 @@ def attach_to_motion(
     text = str(note or "").strip()
     if len(text) > NOTE_LIMIT:  # as with every step's note, refused before anything is written
         raise Invalid(fields={"note": [_("内容不能超过%(limit)d个字。") % {"limit": NOTE_LIMIT}]})
-    transition_motion(
+    event = transition_motion(
         motion=motion,
         name="attach",
         actor=actor,
@@ -111,4 +113,7 @@ def attach_to_motion(
         errors[FIELD] = [problem]
     if errors:
         raise Invalid(fields=errors)  # the atomic block takes the event back with it
-    return [store_attachment(motion, upload, actor, now) for upload in files]
+    return [
+        store_attachment(motion, upload, actor, now, event=event, is_public=bool(public))
+        for upload in files
+    ]

@@ -180,8 +180,6 @@ def create_motion(
         for case_id, number in linked_cases
     ]
     LinkedCase.objects.bulk_create(links)
-    for upload in files:
-        store_attachment(motion, upload, actor, now)
     created = MotionEvent.objects.create(
         motion=motion,
         region_code=motion.region_code,
@@ -192,6 +190,8 @@ def create_motion(
         to_state=motion.state,
         data={"cases": [number for _id, number in linked_cases]} if links else {},
     )
+    for upload in files:
+        store_attachment(motion, upload, actor, now, event=created)
     audit.record(actor=actor, action="motion.create", obj=motion, changes={"title": title_text})
     tell_listeners(created)
     if propose:

@@ -92,6 +92,7 @@ def test_an_upload_stores_the_files_through_the_action(reviewing: Motion, bodies
             "size": size,
             "url": f"{_files(reviewing)}/{found.pk}",
             "progress_report_id": None,
+            "is_public": False,
         }
         for found, (name, content_type, size) in zip(
             stored,

@@ -275,6 +275,7 @@ def test_the_convener_uploads_on_the_motion_page_and_sees_the_file(
         f"/deliberation/motions/{motion.pk}/",
     )
     stored = MotionAttachment.objects.get(motion=motion)
+    assert stored.is_public is False  # internal unless the convener ticks the box
     page = _html(client.get(response["Location"]))
     assert "已上传附件。" in page
     url = f"/deliberation/motions/{motion.pk}/attachments/{stored.pk}/"
@@ -359,3 +360,13 @@ def test_the_motion_page_runs_the_same_queries_for_1_or_10_files(client: Any, bo
         response = client.get(f"/deliberation/motions/{motion.pk}/")
     assert len(response.context["page"].attachments) == 10
     assert len(ten) == len(one)
+
+
+def test_the_convener_chooses_to_show_a_file_on_the_public_page(client: Any, bodies: Any) -> None:
+    motion = _motion(bodies)
+    client.force_login(bodies.convener_user)
+    response = client.post(
+        _step(motion), {"attachments": [_upload("修订方案.png")], "is_public": "on"}
+    )
+    assert response.status_code == 302
+    assert MotionAttachment.objects.get(motion=motion).is_public is True
