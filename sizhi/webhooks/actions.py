@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sizhi.accounts.models import ApiToken, TokenKind
 from sizhi.cases.workflow import TRANSITIONS as CASE_TRANSITIONS
@@ -49,6 +50,21 @@ PRUNE_BATCH = 5000
 RESENDABLE = (DeliveryState.FAILED, DeliveryState.WITHHELD)
 FINISHED = (DeliveryState.DELIVERED, *RESENDABLE)
 TRANSITIONS_OF = {EventKind.CASE: CASE_TRANSITIONS, EventKind.MOTION: MOTION_TRANSITIONS}
+# Events written outside the workflow tables, announced like the others.
+OTHER_EVENTS: dict[str, dict[str, Any]] = {
+    EventKind.CASE: {
+        "receive": gettext_lazy("登记"),
+        "motion_published": gettext_lazy("议事会决议公开"),
+    },
+    EventKind.MOTION: {"create": gettext_lazy("创建")},
+}
+
+
+def events_of(kind: str) -> dict[str, Any]:
+    """Every event of ``kind`` a subscription may choose, by name, with its label: those
+    written outside the table first (registration, creation), then the table's steps."""
+    table = {name: step.label for name, step in TRANSITIONS_OF[EventKind(kind)].items()}
+    return {**OTHER_EVENTS[EventKind(kind)], **table}
 
 
 @dataclass(frozen=True)
@@ -66,8 +82,8 @@ def _may_manage(actor: Any, subscription: Subscription) -> bool:
 
 
 def clean_events(raw: Sequence[Any]) -> list[str]:
-    """``case``, ``motion``, or ``case.<transition>`` / ``motion.<transition>`` from the
-    workflow tables; Invalid for anything else."""
+    """``case``, ``motion``, or ``case.<event>`` / ``motion.<event>`` of ``events_of``;
+    Invalid for anything else."""
     events: list[str] = []
     for item in raw:
         value = str(item).strip()
@@ -75,7 +91,7 @@ def clean_events(raw: Sequence[Any]) -> list[str]:
         if kind not in EventKind.values:
             known = False
         elif dot:
-            known = transition in TRANSITIONS_OF[EventKind(kind)]
+            known = transition in events_of(kind)
         else:
             known = True
         if not known:

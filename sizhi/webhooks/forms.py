@@ -12,21 +12,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sizhi.accounts.models import ApiToken
-from sizhi.webhooks.actions import TRANSITIONS_OF
+from sizhi.webhooks.actions import events_of
 from sizhi.webhooks.models import EventKind
 
 OWN_ACCOUNT = "user"  # the owner choice for the signed-in user; a key is "token:<id>"
 
 
 def event_groups() -> list[tuple[str, str, list[tuple[str, str]]]]:
-    """(kind, its label, [(event, label)...]) for every step of the two workflow tables."""
+    """(kind, its label, [(event, label)...]) for every event a subscription may choose."""
     return [
         (
             kind.value,
             str(kind.label),
-            [(f"{kind.value}.{name}", str(step.label)) for name, step in table.items()],
+            [(f"{kind.value}.{name}", str(label)) for name, label in events_of(kind).items()],
         )
-        for kind, table in ((k, TRANSITIONS_OF[k]) for k in EventKind)
+        for kind in EventKind
     ]
 
 
