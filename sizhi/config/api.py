@@ -15,6 +15,7 @@ from sizhi.deliberation.api_files import router as motion_files_router
 from sizhi.deliberation.api_meetings import router as meetings_router
 from sizhi.deliberation.api_publicity import router as publicity_router
 from sizhi.residents.api import router as persons_router
+from sizhi.webhooks.schemas import openapi_webhooks
 
 DESCRIPTION = """\
 The county platform's API. Authenticate with `Authorization: Bearer <token>` (tokens are made
@@ -34,6 +35,7 @@ api = SizhiAPI(
     throttle=[RateThrottle()],
     # The validator badge would fetch an image from the internet.
     docs=Swagger(settings={"validatorUrl": None}),
+    webhooks=openapi_webhooks,
 )
 api.add_decorator(idempotent, mode="operation")
 api.add_router("/v1/", cases_router)

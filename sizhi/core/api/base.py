@@ -87,7 +87,15 @@ def _json_errors(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRes
 
 
 class SizhiAPI(NinjaAPI):
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        webhooks: Callable[[], tuple[DictStrAny, DictStrAny]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``webhooks`` gives the document's ``webhooks`` section and the schemas it names:
+        the requests the site sends, next to those it answers."""
+        self.webhooks = webhooks
         kwargs.setdefault("renderer", Renderer())
         kwargs.setdefault("parser", JsonParser())
         super().__init__(**kwargs)
@@ -119,4 +127,11 @@ class SizhiAPI(NinjaAPI):
                 responses = operation.setdefault("responses", {})
                 for status, description in errors.items():
                     responses.setdefault(status, {"description": description, "content": reference})
+        if self.webhooks is not None:
+            webhooks, components = self.webhooks()
+            clashes = sorted(name for name in components if name in schemas)
+            if clashes:  # two models of one name would silently describe one another's bodies
+                raise ValueError(f"webhook schemas clash with the API's: {clashes}")
+            schemas.update(components)
+            schema["webhooks"] = webhooks
         return schema
