@@ -7,7 +7,6 @@ token's region scope hides everything outside it (``Principal.narrow`` / ``cover
 """
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -38,8 +37,7 @@ from sizhi.cases.api_schemas import (
     region_out,
     unit_out,
 )
-from sizhi.cases.models import Case, Channel, Urgency
-from sizhi.cases.workflow import CaseState
+from sizhi.cases.models import Case
 from sizhi.core.api.cursor import MAX_YEAR, MIN_YEAR, decode_cursor, encode_cursor
 from sizhi.core.api.messages import DATETIME
 from sizhi.core.errors import Invalid, NotFound
@@ -96,12 +94,6 @@ def _visible_detail(principal: Principal, case: Case) -> CaseOut | None:
         return None
 
 
-def _choice(value: str, choices: Any, name: str, extra: tuple[str, ...] = ()) -> str:
-    if value and value not in choices.values and value not in extra:
-        raise Invalid(fields={name: [_("请选择有效的选项。")]})
-    return value
-
-
 # -- Intake ----------------------------------------------------------------------------------------
 
 
@@ -147,9 +139,6 @@ def list_cases(request: HttpRequest, filters: Query[CaseQuery]) -> CasePage:
     """The cases the caller may see, newest first, a page at a time (keyset: pass
     ``next_cursor`` back as ``cursor``). A fixed number of queries whatever the page size."""
     principal = reader(request)
-    _choice(filters.state, CaseState, "state", ("open",))
-    _choice(filters.urgency, Urgency, "urgency")
-    _choice(filters.channel, Channel, "channel")
     cursor = decode_cursor(filters.cursor)
     wanted = filters.region.strip()
     if wanted and not is_valid(wanted):
